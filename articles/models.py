@@ -1,0 +1,736 @@
+"""NewsBase domain model: articles, the entities they mention, and the links between.
+
+Reads are chainable QuerySet methods (``Article.objects.published().for_drug(d)``);
+writes that touch several models live in ``articles.services``.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from modelsearch import index
+from modelsearch.queryset import SearchableQuerySetMixin
+from simple_history.models import HistoricalRecords
+
+from .text import normalize
+
+
+class Origin(models.TextChoices):
+    VOCABULARY = "vocabulary", "vocabulary package"
+    SUPPLEMENT = "supplement", "NewsBase supplement"
+    EDITOR = "editor", "editor"
+    AUTO = "auto", "machine (import)"
+
+
+# --------------------------------------------------------------------------- sources
+
+
+class Source(models.Model):
+    """A publisher (news outlet) that articles come from."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    homepage = models.URLField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return f"{reverse('articles:article-list')}?source={self.slug}"
+
+
+# --------------------------------------------------------------------------- entities
+
+
+class LinkStatus(models.TextChoices):
+    SUGGESTED = "suggested", "suggested by the machine"
+    CONFIRMED = "confirmed", "confirmed by an editor"
+    REJECTED = "rejected", "rejected by an editor"
+
+
+PUBLIC_LINK_STATUSES = (LinkStatus.SUGGESTED, LinkStatus.CONFIRMED)
+
+
+def public_links_q(prefix=""):
+    """Q for links a reader may see: not rejected, article published (date copied)."""
+    return Q(**{f"{prefix}published__isnull": False}) & ~Q(**{f"{prefix}status": LinkStatus.REJECTED})
+
+
+class EntityQuerySet(models.QuerySet):
+    link_name = None  # related name of the entity's link table ("article_links")
+
+    def with_article_count(self):
+        """Annotate ``article_count``: published articles with a link that is not rejected."""
+        return self.annotate(
+            article_count=Count("article_links", filter=public_links_q("article_links__"), distinct=False)
+        )
+
+    def having_articles(self):
+        """Only entities with at least one public article."""
+        link_model = self.model._meta.get_field("article_links").related_model
+        entity_field = link_model.entity_field
+        public = link_model.objects.public().filter(**{entity_field: OuterRef("pk")})
+        return self.filter(Exists(public))
+
+    def matching_alias(self, text):
+        """Entities with an alias whose normalised form equals that of `text`."""
+        return self.filter(aliases__normalized=normalize(text)).distinct()
+
+
+class Entity(models.Model):
+    """Fields shared by conditions, drugs and institutions."""
+
+    name = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=255, unique=True)
+    description = models.TextField(blank=True)
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.EDITOR)
+    # Key of the record in the vocabulary package or supplement, so that
+    # load_vocabulary finds what it loaded before. Empty for editors' entities.
+    vocabulary_key = models.CharField(max_length=255, unique=True, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EntityQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def public_article_count(self):
+        return self.article_links.public().count()
+
+
+class Condition(Entity):
+    """A disease or health condition, identified by its MeSH descriptor."""
+
+    mesh_id = models.CharField(
+        "MeSH id",
+        max_length=16,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="MeSH descriptor id, e.g. D000506 (Alopecia Areata).",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta(Entity.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mesh_id__isnull=True) | Q(mesh_id__startswith="D"),
+                name="condition_mesh_id_format",
+            ),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("articles:condition-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.mesh_id == "":
+            self.mesh_id = None
+        if self.mesh_id and not (self.mesh_id[:1] == "D" and self.mesh_id[1:].isdigit()):
+            raise ValidationError({"mesh_id": "A MeSH descriptor id is D followed by digits, e.g. D000506."})
+
+    @property
+    def mesh_url(self):
+        return f"https://meshb.nlm.nih.gov/record/ui?ui={self.mesh_id}" if self.mesh_id else ""
+
+    def tree_number_list(self):
+        return [t.number for t in self.tree_numbers.all()]
+
+    def parents(self):
+        """Conditions one level up the MeSH tree (from every tree position)."""
+        numbers = [t.parent_number for t in self.tree_numbers.all() if t.parent_number]
+        return Condition.objects.filter(tree_numbers__number__in=numbers).exclude(pk=self.pk).distinct()
+
+    def children(self):
+        """Conditions one level down the MeSH tree."""
+        numbers = self.tree_number_list()
+        return Condition.objects.filter(tree_numbers__parent_number__in=numbers).exclude(pk=self.pk).distinct()
+
+    def descendants(self):
+        """Every condition below this one in the MeSH tree (not including itself)."""
+        return (
+            Condition.objects.filter(ConditionTreeNumber.below_q(self.tree_number_list(), "tree_numbers__"))
+            .exclude(pk=self.pk)
+            .distinct()
+        )
+
+
+class ConditionTreeNumber(models.Model):
+    """One position of a condition in the MeSH tree (a condition may have several)."""
+
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="tree_numbers")
+    number = models.CharField(max_length=80, unique=True, help_text="e.g. C17.800.329.937.122.147")
+    # Derived from number, stored so that children are one indexed lookup.
+    parent_number = models.CharField(max_length=80, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["number"]
+        indexes = [models.Index(fields=["parent_number"], name="treenumber_parent_idx")]
+
+    def __str__(self):
+        return self.number
+
+    def save(self, *args, **kwargs):
+        self.parent_number = self.parent_of(self.number)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if not self.is_valid(self.number):
+            raise ValidationError(
+                {"number": "A MeSH tree number looks like C17.800.329 (letter, 2 digits, .3 digits…)."}
+            )
+
+    @staticmethod
+    def is_valid(number):
+        head, *rest = number.split(".")
+        return (
+            len(head) == 3
+            and head[0].isalpha()
+            and head[0].isupper()
+            and head[1:].isdigit()
+            and all(len(part) == 3 and part.isdigit() for part in rest)
+        )
+
+    @staticmethod
+    def parent_of(number):
+        return number.rsplit(".", 1)[0] if "." in number else ""
+
+    @staticmethod
+    def below_q(numbers, prefix=""):
+        """Q for tree numbers strictly below any of `numbers` (an index range, not LIKE)."""
+        q = Q(pk__in=[])
+        for number in numbers:
+            # "." < "/" in ASCII, so [N., N/) is exactly the numbers that start with "N.".
+            q |= Q(**{f"{prefix}number__gte": f"{number}.", f"{prefix}number__lt": f"{number}/"})
+        return q
+
+
+class Drug(Entity):
+    """A drug, identified by DrugBank and MedlinePlus ids where known."""
+
+    drugbank_id = models.CharField("DrugBank id", max_length=16, unique=True, null=True, blank=True)
+    medlineplus_id = models.CharField("MedlinePlus id", max_length=16, blank=True)
+    drug_class = models.CharField(max_length=200, blank=True, help_text="e.g. JAK inhibitor")
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta(Entity.Meta):
+        indexes = [models.Index(fields=["medlineplus_id"], name="drug_medlineplus_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(drugbank_id__isnull=True) | Q(drugbank_id__startswith="DB"),
+                name="drug_drugbank_id_format",
+            ),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("articles:drug-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.drugbank_id == "":
+            self.drugbank_id = None
+        if self.drugbank_id and not (self.drugbank_id[:2] == "DB" and self.drugbank_id[2:].isdigit()):
+            raise ValidationError({"drugbank_id": "A DrugBank id is DB followed by digits, e.g. DB08877."})
+
+    @property
+    def drugbank_url(self):
+        return f"https://go.drugbank.com/drugs/{self.drugbank_id}" if self.drugbank_id else ""
+
+    @property
+    def medlineplus_url(self):
+        if not self.medlineplus_id:
+            return ""
+        return f"https://medlineplus.gov/druginfo/meds/{self.medlineplus_id}.html"
+
+
+class InstitutionKind(models.TextChoices):
+    UNIVERSITY = "university", "university"
+    HOSPITAL = "hospital", "hospital"
+    COMPANY = "company", "company"
+    REGULATOR = "regulator", "regulator"
+    AGENCY = "agency", "public agency"
+    JOURNAL = "journal", "journal"
+    RESEARCH_INSTITUTE = "research_institute", "research institute"
+    CHARITY = "charity", "charity or foundation"
+    OTHER = "other", "other"
+
+
+class Institution(Entity):
+    """A university, hospital, company, regulator, journal... that news cites."""
+
+    kind = models.CharField(max_length=32, choices=InstitutionKind.choices, default=InstitutionKind.OTHER)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code, e.g. US")
+    ror_id = models.CharField("ROR id", max_length=16, unique=True, null=True, blank=True)
+    homepage = models.URLField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta(Entity.Meta):
+        indexes = [models.Index(fields=["kind"], name="institution_kind_idx")]
+
+    def get_absolute_url(self):
+        return reverse("articles:institution-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.ror_id == "":
+            self.ror_id = None
+        if self.country and not (len(self.country) == 2 and self.country.isalpha()):
+            raise ValidationError({"country": "Use the two-letter ISO country code, e.g. GB."})
+        self.country = self.country.upper()
+
+
+class EntityRedirect(models.Model):
+    """What a merge removed: its old slug redirects to the survivor, its vocabulary
+    key is not loaded again."""
+
+    class EntityType(models.TextChoices):
+        CONDITION = "condition", "condition"
+        DRUG = "drug", "drug"
+        INSTITUTION = "institution", "institution"
+
+    entity_type = models.CharField(max_length=16, choices=EntityType.choices)
+    old_slug = models.SlugField(max_length=255)
+    old_name = models.CharField(max_length=255, blank=True)
+    vocabulary_key = models.CharField(max_length=255, blank=True)
+    target_id = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["entity_type", "old_slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity_type", "old_slug"], name="entityredirect_unique_slug"),
+        ]
+
+    def __str__(self):
+        return f"{self.entity_type} {self.old_slug} → #{self.target_id}"
+
+
+# --------------------------------------------------------------------------- aliases
+
+
+class AliasKind(models.TextChoices):
+    NAME = "name", "preferred name"
+    SYNONYM = "synonym", "synonym"
+    ABBREVIATION = "abbreviation", "abbreviation"
+    LAY = "lay", "lay term"
+    BRITISH = "british", "British spelling"
+    MISSPELLING = "misspelling", "common misspelling"
+
+
+class Alias(models.Model):
+    """A name an entity goes by. Matching and search go through aliases."""
+
+    text = models.CharField(max_length=300)
+    normalized = models.CharField(max_length=300, editable=False)
+    kind = models.CharField(max_length=16, choices=AliasKind.choices, default=AliasKind.SYNONYM)
+    is_brand = models.BooleanField(default=False)
+    match_case = models.BooleanField(
+        default=False, help_text="Only match text written in exactly this case (abbreviations such as HIV)."
+    )
+    is_ambiguous = models.BooleanField(
+        default=False, help_text="An ordinary word too: never linked on its own, only found by search."
+    )
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.EDITOR)
+
+    class Meta:
+        abstract = True
+        ordering = ["text"]
+
+    def __str__(self):
+        return self.text
+
+    def save(self, *args, **kwargs):
+        self.normalized = normalize(self.text)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if not normalize(self.text):
+            raise ValidationError({"text": "An alias needs at least one letter or digit."})
+
+
+def _alias_meta(entity, short):
+    return type(
+        "Meta",
+        (Alias.Meta,),
+        {
+            "constraints": [
+                models.UniqueConstraint(fields=[entity, "normalized"], name=f"{short}alias_unique_per_entity"),
+                models.CheckConstraint(condition=~Q(normalized=""), name=f"{short}alias_normalized_not_empty"),
+            ],
+            "indexes": [models.Index(fields=["normalized"], name=f"{short}alias_normalized_idx")],
+            "verbose_name": f"{entity} alias",
+            "verbose_name_plural": f"{entity} aliases",
+        },
+    )
+
+
+class ConditionAlias(Alias):
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="aliases")
+    history = HistoricalRecords()
+    Meta = _alias_meta("condition", "cond")
+    entity_field = "condition"
+
+
+class DrugAlias(Alias):
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="aliases")
+    history = HistoricalRecords()
+    Meta = _alias_meta("drug", "drug")
+    entity_field = "drug"
+
+
+class InstitutionAlias(Alias):
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="aliases")
+    history = HistoricalRecords()
+    Meta = _alias_meta("institution", "inst")
+    entity_field = "institution"
+
+
+# --------------------------------------------------------------------------- articles
+
+
+class ArticleStatus(models.TextChoices):
+    DRAFT = "draft", "draft"
+    REVIEW = "review", "in review"
+    PUBLISHED = "published", "published"
+    WITHDRAWN = "withdrawn", "withdrawn"
+
+
+class StudyType(models.TextChoices):
+    META_ANALYSIS = "meta_analysis", "meta-analysis"
+    SYSTEMATIC_REVIEW = "systematic_review", "systematic review"
+    RCT = "rct", "randomised controlled trial"
+    CLINICAL_TRIAL = "clinical_trial", "clinical trial (not randomised)"
+    COHORT = "cohort", "cohort study"
+    CASE_CONTROL = "case_control", "case-control study"
+    CROSS_SECTIONAL = "cross_sectional", "cross-sectional study"
+    CASE_SERIES = "case_series", "case series"
+    CASE_REPORT = "case_report", "case report"
+    ANIMAL = "animal", "animal study"
+    IN_VITRO = "in_vitro", "laboratory (cells) study"
+    MODELLING = "modelling", "modelling study"
+    REVIEW = "review", "review"
+    OTHER = "other", "other"
+
+
+class RegulatoryStatus(models.TextChoices):
+    APPROVED = "approved", "approved"
+    REJECTED = "rejected", "rejected"
+    UNDER_REVIEW = "under_review", "under review"
+    WITHDRAWN = "withdrawn", "withdrawn from the market"
+    RECALLED = "recalled", "recalled"
+
+
+class ArticleQuerySet(SearchableQuerySetMixin, models.QuerySet):
+    def published(self):
+        """What readers may see."""
+        return self.filter(status=ArticleStatus.PUBLISHED, published__isnull=False)
+
+    def originals(self):
+        """Not syndicated copies of another article."""
+        return self.filter(canonical__isnull=True)
+
+    def _linked(self, link_model, entities):
+        links = link_model.objects.exclude(status=LinkStatus.REJECTED).filter(
+            **{f"{link_model.entity_field}__in": entities}
+        )
+        return self.filter(pk__in=links.values("article_id"))
+
+    def for_condition(self, condition, include_narrower=False):
+        conditions = [condition]
+        if include_narrower:
+            conditions = Condition.objects.filter(
+                Q(pk=condition.pk) | Q(pk__in=condition.descendants().values("pk"))
+            ).values("pk")
+        return self._linked(ArticleCondition, conditions)
+
+    def for_drug(self, drug):
+        return self._linked(ArticleDrug, [drug])
+
+    def for_institution(self, institution):
+        return self._linked(ArticleInstitution, [institution])
+
+    def for_source(self, source):
+        return self.filter(source=source)
+
+    def listing(self):
+        """Columns a list page needs (no body), newest first."""
+        return self.select_related("source").defer("body").order_by(F("published").desc(nulls_last=True), "-pk")
+
+    def with_public_links(self):
+        """Prefetch each article's visible links with their entities (3 queries)."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "condition_links",
+                queryset=ArticleCondition.objects.visible().select_related("condition"),
+                to_attr="public_condition_links",
+            ),
+            models.Prefetch(
+                "drug_links",
+                queryset=ArticleDrug.objects.visible().select_related("drug"),
+                to_attr="public_drug_links",
+            ),
+            models.Prefetch(
+                "institution_links",
+                queryset=ArticleInstitution.objects.visible().select_related("institution"),
+                to_attr="public_institution_links",
+            ),
+        )
+
+
+class Article(index.Indexed, models.Model):
+    """One news story, as published by one source."""
+
+    title = models.CharField(max_length=500)
+    slug = models.SlugField(max_length=255, unique=True)
+    body = models.TextField(help_text="Plain text; paragraphs separated by a blank line.")
+    summary = models.TextField(blank=True)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="articles", null=True, blank=True)
+    source_url = models.URLField(max_length=1000, unique=True, null=True, blank=True)
+    author = models.CharField(max_length=300, blank=True)
+    published = models.DateTimeField(
+        null=True, blank=True, help_text="When the source published the story (required to publish)."
+    )
+    imported_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    status = models.CharField(max_length=16, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text="Who made it public.",
+    )
+
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    canonical = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="copies",
+        help_text="For a syndicated copy: the first-seen original.",
+    )
+    syndication_similarity = models.FloatField(null=True, blank=True, editable=False)
+
+    # Evidence facts the article reports (null/blank where not stated).
+    study_type = models.CharField(max_length=24, choices=StudyType.choices, blank=True)
+    trial_phase = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    participants = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+    journal = models.CharField(max_length=300, blank=True)
+    doi = models.CharField("DOI", max_length=255, blank=True)
+    regulatory_status = models.CharField(max_length=16, choices=RegulatoryStatus.choices, blank=True)
+
+    conditions = models.ManyToManyField(Condition, through="ArticleCondition", related_name="articles")
+    drugs = models.ManyToManyField(Drug, through="ArticleDrug", related_name="articles")
+    institutions = models.ManyToManyField(Institution, through="ArticleInstitution", related_name="articles")
+
+    objects = ArticleQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    search_fields = [
+        index.SearchField("title", boost=4),
+        index.AutocompleteField("title"),
+        index.SearchField("summary", boost=2),
+        index.SearchField("body"),
+        index.FilterField("status"),
+        index.FilterField("published"),
+        index.FilterField("source"),
+        index.FilterField("canonical"),
+    ]
+
+    class Meta:
+        ordering = ["-published", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "-published"], name="article_status_published_idx"),
+            models.Index(fields=["content_hash"], name="article_content_hash_idx"),
+            models.Index(fields=["source", "-published"], name="article_source_published_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=ArticleStatus.PUBLISHED) | Q(published__isnull=False),
+                name="article_published_needs_date",
+            ),
+            models.CheckConstraint(condition=~Q(canonical=F("id")), name="article_not_own_canonical"),
+            models.CheckConstraint(
+                condition=Q(trial_phase__isnull=True) | Q(trial_phase__gte=1, trial_phase__lte=4),
+                name="article_trial_phase_1_to_4",
+            ),
+            models.CheckConstraint(
+                condition=Q(participants__isnull=True) | Q(participants__gte=1),
+                name="article_participants_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:article-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self):
+        return self.status == ArticleStatus.PUBLISHED and self.published is not None
+
+    def clean(self):
+        if self.source_url == "":
+            self.source_url = None
+        if self.status == ArticleStatus.PUBLISHED and self.published is None:
+            raise ValidationError({"published": "A published article needs its publication date."})
+        if self.canonical_id and self.canonical_id == self.pk:
+            raise ValidationError({"canonical": "An article cannot be a copy of itself."})
+        if self.canonical_id and self.canonical.canonical_id:
+            raise ValidationError({"canonical": "Point to the original, not to another copy."})
+
+    def paragraphs(self):
+        return [p.strip() for p in self.body.split("\n\n") if p.strip()]
+
+
+class ArticleTrial(models.Model):
+    """A trial registry id the article cites (e.g. NCT03570749)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="trials")
+    registry_id = models.CharField(max_length=32)
+
+    class Meta:
+        ordering = ["registry_id"]
+        constraints = [models.UniqueConstraint(fields=["article", "registry_id"], name="articletrial_unique")]
+        indexes = [models.Index(fields=["registry_id"], name="articletrial_registry_idx")]
+
+    def __str__(self):
+        return self.registry_id
+
+    @property
+    def url(self):
+        if self.registry_id.upper().startswith("NCT"):
+            return f"https://clinicaltrials.gov/study/{self.registry_id.upper()}"
+        return ""
+
+
+# --------------------------------------------------------------------------- links
+
+
+class LinkOrigin(models.TextChoices):
+    AUTO = "auto", "machine"
+    EDITOR = "editor", "editor"
+
+
+class LinkQuerySet(models.QuerySet):
+    def visible(self):
+        """Links a reader may see on an article (not rejected)."""
+        return self.exclude(status=LinkStatus.REJECTED)
+
+    def public(self):
+        """Visible links of published articles (the copied date is set only then)."""
+        return self.filter(public_links_q())
+
+    def suggested(self):
+        return self.filter(status=LinkStatus.SUGGESTED)
+
+
+class ArticleLink(models.Model):
+    """An article mentions an entity. Concrete tables: one per entity type."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE)
+    origin = models.CharField(max_length=8, choices=LinkOrigin.choices, default=LinkOrigin.AUTO)
+    status = models.CharField(max_length=16, choices=LinkStatus.choices, default=LinkStatus.SUGGESTED)
+    confidence = models.FloatField(default=1.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    matched_text = models.CharField(max_length=300, blank=True)
+    first_offset = models.PositiveIntegerField(null=True, blank=True)
+    mention_count = models.PositiveIntegerField(default=0)
+    in_title = models.BooleanField(default=False)
+    # A copy of the article's published date while the article is public, NULL
+    # otherwise; kept in step by services.sync_link_dates. Browsing and counting
+    # go through (entity, published) without touching the article table.
+    published = models.DateTimeField(null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LinkQuerySet.as_manager()
+
+    entity_field = None
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.article} → {self.entity}"
+
+    @property
+    def entity(self):
+        return getattr(self, self.entity_field)
+
+    @property
+    def is_machine_suggested(self):
+        return self.status == LinkStatus.SUGGESTED
+
+
+def _link_meta(entity, short):
+    return type(
+        "Meta",
+        (),
+        {
+            "ordering": ["-mention_count", "pk"],
+            "constraints": [
+                models.UniqueConstraint(fields=["article", entity], name=f"link_{short}_unique"),
+                models.CheckConstraint(
+                    condition=Q(confidence__gte=0) & Q(confidence__lte=1), name=f"link_{short}_confidence_0_1"
+                ),
+            ],
+            "indexes": [
+                models.Index(fields=[entity, "-published"], name=f"link_{short}_entity_pub_idx"),
+                models.Index(fields=["status", "-confidence"], name=f"link_{short}_status_idx"),
+            ],
+        },
+    )
+
+
+class ArticleCondition(ArticleLink):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="condition_links")
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="article_links")
+    history = HistoricalRecords(excluded_fields=["published"])
+    entity_field = "condition"
+    Meta = _link_meta("condition", "cond")
+
+
+class ArticleDrug(ArticleLink):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="drug_links")
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="article_links")
+    history = HistoricalRecords(excluded_fields=["published"])
+    entity_field = "drug"
+    Meta = _link_meta("drug", "drug")
+
+
+class ArticleInstitution(ArticleLink):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="institution_links")
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="article_links")
+    history = HistoricalRecords(excluded_fields=["published"])
+    entity_field = "institution"
+    Meta = _link_meta("institution", "inst")
+
+
+LINK_MODELS = (ArticleCondition, ArticleDrug, ArticleInstitution)
+ENTITY_MODELS = (Condition, Drug, Institution)
+ALIAS_MODELS = {Condition: ConditionAlias, Drug: DrugAlias, Institution: InstitutionAlias}
