@@ -1,0 +1,130 @@
+"""Public pages. Function views: queryset -> paginator -> template."""
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from .models import (
+    Article,
+    ArticleCondition,
+    ArticleDrug,
+    ArticleInstitution,
+    Condition,
+    ConditionAlias,
+    Drug,
+    DrugAlias,
+    Institution,
+    InstitutionAlias,
+)
+
+PER_PAGE = 20
+
+
+def paginate(request, queryset, per_page=PER_PAGE):
+    """The requested page of `queryset`; 404 for a page that does not exist."""
+    paginator = Paginator(queryset, per_page, orphans=3)
+    number = request.GET.get("page") or 1
+    try:
+        return paginator.page(number)
+    except Exception as exc:  # InvalidPage and its subclasses
+        raise Http404(f"No such page: {number!r}.") from exc
+
+
+def home(request):
+    latest = Article.objects.published().originals().listing().with_public_links()[:10]
+    top_conditions = Condition.objects.having_articles().with_article_count().order_by("-article_count", "name")[:12]
+    top_drugs = Drug.objects.having_articles().with_article_count().order_by("-article_count", "name")[:12]
+    return render(
+        request,
+        "articles/home.html",
+        {"latest": latest, "top_conditions": top_conditions, "top_drugs": top_drugs},
+    )
+
+
+def article_list(request):
+    articles = Article.objects.published().listing().with_public_links()
+    query = request.GET.get("q", "").strip()
+    if query:
+        articles = articles.search(query[:200], order_by_relevance=False)
+    page = paginate(request, articles)
+    return render(request, "articles/article_list.html", {"page": page, "articles": page.object_list})
+
+
+def article_detail(request, slug):
+    article = get_object_or_404(
+        Article.objects.published()
+        .select_related("source", "canonical__source")
+        .prefetch_related(
+            "trials",
+            Prefetch("copies", queryset=Article.objects.published().select_related("source")),
+        )
+        .with_public_links(),
+        slug=slug,
+    )
+    return render(request, "articles/article_detail.html", {"article": article})
+
+
+def _entity_list(request, model, template):
+    entities = model.objects.having_articles().with_article_count().order_by("-article_count", "name")
+    page = paginate(request, entities, per_page=60)
+    return render(request, template, {"page": page, "entities": page.object_list})
+
+
+def condition_list(request):
+    return _entity_list(request, Condition, "articles/condition_list.html")
+
+
+def drug_list(request):
+    return _entity_list(request, Drug, "articles/drug_list.html")
+
+
+def institution_list(request):
+    return _entity_list(request, Institution, "articles/institution_list.html")
+
+
+def _entity_detail(request, model, link_model, alias_model, slug, template, extra_prefetch=()):
+    entity = get_object_or_404(
+        model.objects.prefetch_related(
+            Prefetch("aliases", queryset=alias_model.objects.order_by("-is_brand", "kind", "text")),
+            *extra_prefetch,
+        ),
+        slug=slug,
+    )
+    links = (
+        link_model.objects.public()
+        .filter(**{link_model.entity_field: entity})
+        .select_related("article__source")
+        .defer("article__body")
+        .order_by("-published", "-pk")
+    )
+    page = paginate(request, links)
+    context = {
+        "entity": entity,
+        "page": page,
+        "articles": [link.article for link in page.object_list],
+        "article_count": page.paginator.count,
+    }
+    return render(request, template, context)
+
+
+def condition_detail(request, slug):
+    return _entity_detail(
+        request,
+        Condition,
+        ArticleCondition,
+        ConditionAlias,
+        slug,
+        "articles/condition_detail.html",
+        extra_prefetch=("tree_numbers",),
+    )
+
+
+def drug_detail(request, slug):
+    return _entity_detail(request, Drug, ArticleDrug, DrugAlias, slug, "articles/drug_detail.html")
+
+
+def institution_detail(request, slug):
+    return _entity_detail(
+        request, Institution, ArticleInstitution, InstitutionAlias, slug, "articles/institution_detail.html"
+    )
