@@ -1,0 +1,64 @@
+"""Normalisation: the one rule that aliases, queries and article text share."""
+
+import pytest
+
+from articles.text import content_hash, find_mentions, normalize, normalize_with_offsets
+from articles.vocabulary.spelling import british_variant
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Alzheimer's disease", "alzheimer disease"),
+        ("ALZHEIMER’S", "alzheimer"),
+        ("COVID-19", "covid 19"),
+        ("Sjögren syndrome", "sjogren syndrome"),
+        ("α-cycloserine", "alpha cycloserine"),
+        ("  Jakafi!!  ", "jakafi"),
+        ("O'Brien", "obrien"),
+        ("", ""),
+        ("?!…", ""),
+    ],
+)
+def test_normalize(text, expected):
+    assert normalize(text) == expected
+
+
+def test_offsets_point_back_into_the_original():
+    text = "Dr. Alzheimer's patients"
+    normalized, offsets = normalize_with_offsets(text)
+    start = normalized.index("alzheimer")
+    assert text[offsets[start] : offsets[start + len("alzheimer") - 1] + 1] == "Alzheimer"
+
+
+def test_find_mentions_respects_word_boundaries():
+    text = "Alopecia areata is not alopecia-like; alopeciaX is no word. ALOPECIA again."
+    spans = find_mentions(text, ["alopecia"])
+    assert [text[s:e] for s, e in spans] == ["Alopecia", "alopecia", "ALOPECIA"]
+
+
+def test_content_hash_ignores_case_punctuation_and_spacing():
+    assert content_hash("Hair  grew back.") == content_hash("hair grew back")
+    assert content_hash("Hair grew back") != content_hash("Hair fell out")
+
+
+@pytest.mark.parametrize(
+    ("american", "british"),
+    [
+        ("polycythemia vera", "polycythaemia vera"),
+        ("esophageal neoplasms", "oesophageal neoplasms"),
+        ("ischemic stroke", "ischaemic stroke"),
+        ("brain tumor", "brain tumour"),
+        ("hemophilia a", "haemophilia a"),
+        ("anesthesia", "anaesthesia"),
+        ("estrogen", "oestrogen"),
+        ("diarrhea", "diarrhoea"),
+    ],
+)
+def test_british_variants(american, british):
+    assert british_variant(american) == british
+
+
+@pytest.mark.parametrize("word", ["academic", "pandemic", "systemic", "estimate", "hemiplegia", "them"])
+def test_british_rules_leave_ordinary_words_alone(word):
+    assert british_variant(word) == ""
