@@ -110,6 +110,12 @@ class Entity(models.Model):
     def public_article_count(self):
         return self.article_links.public().count()
 
+    def other_names(self):
+        """Aliases other than the entity's own name, brands first (uses prefetched aliases)."""
+        own = normalize(self.name)
+        names = [alias for alias in self.aliases.all() if alias.normalized != own]
+        return sorted(names, key=lambda alias: (not alias.is_brand, alias.kind != AliasKind.LAY, alias.text.lower()))
+
 
 class Condition(Entity):
     """A disease or health condition, identified by its MeSH descriptor."""
