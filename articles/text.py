@@ -32,13 +32,8 @@ def _fold(char):
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def normalize_with_offsets(text):
-    """Return (normalised, offsets): offsets[i] is the index in `text` of normalised[i].
-
-    Letters and digits are case-folded and stripped of accents; a possessive "'s"
-    is dropped ("Crohn's" -> "crohn"); other apostrophes vanish ("O'Brien" ->
-    "obrien"); every other run of punctuation or space becomes one space.
-    """
+def _normalize_chars(text):
+    """normalize_with_offsets, one character at a time (the reference definition)."""
     out = []
     offsets = []
     length = len(text)
@@ -65,6 +60,50 @@ def normalize_with_offsets(text):
     if out and out[-1] == " ":
         out.pop()
         offsets.pop()
+    return "".join(out), offsets
+
+
+# ASCII punctuation and spaces (not apostrophes) separate words whatever surrounds them,
+# so text can be cut there and each piece normalised on its own.
+_ASCII_SEPARATORS = "".join(chr(c) for c in range(128) if not chr(c).isalnum() and chr(c) not in _APOSTROPHES)
+_CHUNK_RE = re.compile(f"[^{re.escape(_ASCII_SEPARATORS)}]+")
+
+
+def normalize_with_offsets(text):
+    """Return (normalised, offsets): offsets[i] is the index in `text` of normalised[i].
+
+    Letters and digits are case-folded and stripped of accents; a possessive "'s"
+    is dropped ("Crohn's" -> "crohn"); other apostrophes vanish ("O'Brien" ->
+    "obrien"); every other run of punctuation or space becomes one space.
+
+    Same result as the character loop in _normalize_chars, about five times faster:
+    the text is cut at ASCII separators, plain ASCII words are lower-cased whole and
+    only pieces with accents, apostrophes or other symbols go through the loop.
+    """
+    out = []
+    offsets = []
+    space_at = None  # where the space before the next word comes from
+    for match in _CHUNK_RE.finditer(text):
+        word = match.group()
+        start, end = match.span()
+        if word.isascii() and word.isalnum():
+            piece, piece_offsets, trailing = word.lower(), range(start, end), end
+        else:
+            piece, relative = _normalize_chars(word)
+            if not piece:
+                continue
+            piece_offsets = [start + i for i in relative]
+            trailing = end
+            for i in range(relative[-1] + 1, len(word)):  # a symbol after the last letter
+                if word[i] not in _APOSTROPHES and not word[i].isalnum():
+                    trailing = start + i
+                    break
+        if space_at is not None:
+            out.append(" ")
+            offsets.append(space_at)
+        out.append(piece)
+        offsets.extend(piece_offsets)
+        space_at = trailing
     return "".join(out), offsets
 
 

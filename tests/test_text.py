@@ -1,8 +1,10 @@
 """Normalisation: the one rule that aliases, queries and article text share."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from articles.text import content_hash, find_mentions, normalize, normalize_with_offsets
+from articles.text import _normalize_chars, content_hash, find_mentions, normalize, normalize_with_offsets
 from articles.vocabulary.spelling import british_variant
 
 
@@ -62,3 +64,9 @@ def test_british_variants(american, british):
 @pytest.mark.parametrize("word", ["academic", "pandemic", "systemic", "estimate", "hemiplegia", "them"])
 def test_british_rules_leave_ordinary_words_alone(word):
     assert british_variant(word) == ""
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="aZs9 '’`´.,-–_éÉßαİ\u0301\tŁ", max_size=20) | st.text(max_size=20))
+def test_fast_normalisation_equals_the_character_loop(text):
+    assert normalize_with_offsets(text) == _normalize_chars(text)
