@@ -132,6 +132,7 @@ class Condition(Entity):
     history = HistoricalRecords()
 
     class Meta(Entity.Meta):
+        permissions = [("merge_condition", "Can merge conditions")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(mesh_id__isnull=True) | Q(mesh_id__startswith="D"),
@@ -181,6 +182,8 @@ class ConditionTreeNumber(models.Model):
     number = models.CharField(max_length=80, unique=True, help_text="e.g. C17.800.329.937.122.147")
     # Derived from number, stored so that children are one indexed lookup.
     parent_number = models.CharField(max_length=80, blank=True, editable=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["number"]
@@ -235,6 +238,7 @@ class Drug(Entity):
     history = HistoricalRecords()
 
     class Meta(Entity.Meta):
+        permissions = [("merge_drug", "Can merge drugs")]
         indexes = [models.Index(fields=["medlineplus_id"], name="drug_medlineplus_idx")]
         constraints = [
             models.CheckConstraint(
@@ -286,6 +290,7 @@ class Institution(Entity):
     history = HistoricalRecords()
 
     class Meta(Entity.Meta):
+        permissions = [("merge_institution", "Can merge institutions")]
         indexes = [models.Index(fields=["kind"], name="institution_kind_idx")]
 
     def get_absolute_url(self):
@@ -566,6 +571,10 @@ class Article(index.Indexed, models.Model):
 
     class Meta:
         ordering = ["-published", "-pk"]
+        permissions = [
+            ("publish_article", "Can publish and withdraw articles"),
+            ("import_articles", "Can import articles from files or pasted text"),
+        ]
         indexes = [
             models.Index(fields=["status", "-published"], name="article_status_published_idx"),
             models.Index(fields=["content_hash"], name="article_content_hash_idx"),
@@ -616,6 +625,8 @@ class ArticleTrial(models.Model):
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="trials")
     registry_id = models.CharField(max_length=32)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["registry_id"]
