@@ -751,3 +751,26 @@ class ArticleInstitution(ArticleLink):
 LINK_MODELS = (ArticleCondition, ArticleDrug, ArticleInstitution)
 ENTITY_MODELS = (Condition, Drug, Institution)
 ALIAS_MODELS = {Condition: ConditionAlias, Drug: DrugAlias, Institution: InstitutionAlias}
+
+
+# --------------------------------------------------------------------------- syndication
+
+
+class SyndicationBand(models.Model):
+    """One LSH band of an original article's MinHash signature (articles.ingest.dedupe).
+
+    A new story that shares a band value with an original is a candidate syndicated copy;
+    the (band, value) index makes that one lookup instead of a scan of every article.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="syndication_bands")
+    band = models.PositiveSmallIntegerField()
+    value = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["article", "band"]
+        constraints = [models.UniqueConstraint(fields=["article", "band"], name="syndicationband_unique")]
+        indexes = [models.Index(fields=["band", "value"], name="syndicationband_lookup_idx")]
+
+    def __str__(self):
+        return f"{self.article_id} band {self.band}"
