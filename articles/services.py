@@ -1,11 +1,30 @@
 """Writes that touch several models. Keyword-only arguments; each is one transaction."""
 
+from dataclasses import dataclass, field
+
 from django.db import transaction
 from django.db.models import Case, DateTimeField, OuterRef, Subquery, Value, When
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history.utils import bulk_update_with_history
 
-from .models import LINK_MODELS, Article, ArticleStatus
+from .models import (
+    ALIAS_MODELS,
+    ENTITY_MODELS,
+    LINK_MODELS,
+    AliasKind,
+    Article,
+    ArticleStatus,
+    Condition,
+    ConditionTreeNumber,
+    Drug,
+    EntityRedirect,
+    Institution,
+    LinkOrigin,
+    LinkStatus,
+    Origin,
+)
+from .text import normalize
 
 
 def sync_link_dates(*, article_ids):
@@ -65,3 +84,317 @@ def unique_slug(model, text, *, max_length=None, suffixes=(), exclude_pk=None):
     while taken.filter(slug=f"{base}-{n}").exists():
         n += 1
     return f"{base}-{n}"
+
+
+# --------------------------------------------------------------------------- workflow
+
+# Where each status may be reached from. Leaving "published" is a withdrawal; a
+# withdrawn article may be published again or go back to draft.
+ALLOWED_FROM = {
+    ArticleStatus.DRAFT: {ArticleStatus.REVIEW, ArticleStatus.WITHDRAWN},
+    ArticleStatus.REVIEW: {ArticleStatus.DRAFT},
+    ArticleStatus.PUBLISHED: {ArticleStatus.DRAFT, ArticleStatus.REVIEW, ArticleStatus.WITHDRAWN},
+    ArticleStatus.WITHDRAWN: {ArticleStatus.PUBLISHED},
+}
+
+
+class WorkflowError(ValueError):
+    """A status change the workflow does not allow; the message says why."""
+
+
+def check_transition(*, article, status):
+    """Raise WorkflowError unless `article` may move to `status`."""
+    current, target = ArticleStatus(article.status), ArticleStatus(status)
+    if current == target:
+        raise WorkflowError(f"“{article}” is already {target.label}.")
+    if current not in ALLOWED_FROM[target]:
+        allowed = ", ".join(ArticleStatus(s).label for s in sorted(ALLOWED_FROM[target]))
+        raise WorkflowError(f"“{article}” is {current.label}; only {allowed} articles can become {target.label}.")
+
+
+def change_status(*, article, status, by=None, when=None):
+    """set_status for one workflow step, refusing steps the workflow does not allow."""
+    check_transition(article=article, status=status)
+    return set_status(article=article, status=status, by=by, when=when)
+
+
+# --------------------------------------------------------------------------- link review
+
+REVIEW_STATUSES = (LinkStatus.CONFIRMED, LinkStatus.REJECTED)
+
+
+@transaction.atomic
+def review_links(*, links, status, by=None, when=None):
+    """Confirm or reject the links in `links` (a queryset of one link table).
+
+    Records who reviewed each link and when, with a history record per link.
+    Links already in that status are left alone. Returns the number changed.
+    """
+    if status not in REVIEW_STATUSES:
+        raise ValueError(f"A review confirms or rejects a link, not {status!r}.")
+    now = when or timezone.now()
+    rows = list(links.exclude(status=status).select_for_update())
+    for row in rows:
+        row.status = status
+        row.reviewed_by = by
+        row.reviewed_at = now
+    bulk_update_with_history(
+        rows,
+        links.model,
+        ["status", "reviewed_by", "reviewed_at"],
+        batch_size=500,
+        default_user=by,
+        default_change_reason=f"{LinkStatus(status).label}",
+    )
+    return len(rows)
+
+
+# --------------------------------------------------------------------------- merge
+
+# When two links of one article collapse into one, the stronger status wins: an
+# editor's decision beats the machine's suggestion, and a confirmation beats a rejection.
+STATUS_STRENGTH = {LinkStatus.SUGGESTED: 0, LinkStatus.REJECTED: 1, LinkStatus.CONFIRMED: 2}
+
+# Fields the survivor takes from a merged-away entity where its own are empty.
+MERGE_FILL_FIELDS = {
+    Condition: ["mesh_id", "description"],
+    Drug: ["drugbank_id", "medlineplus_id", "drug_class", "notes", "description"],
+    Institution: ["ror_id", "country", "homepage", "description"],
+}
+
+
+class MergeError(ValueError):
+    """A merge that cannot be done; the message says why."""
+
+
+@dataclass
+class LinkCollapse:
+    """Two links of one article, one to the survivor (`kept`) and one to be removed."""
+
+    kept: object
+    removed: object
+    status_before: str
+
+
+@dataclass
+class MergePlan:
+    """What merging `others` into `survivor` changes. The preview shows it; the merge does it."""
+
+    survivor: object
+    others: list
+    links_moved: list = field(default_factory=list)
+    links_collapsed: list = field(default_factory=list)
+    aliases_moved: list = field(default_factory=list)
+    aliases_dropped: list = field(default_factory=list)
+    aliases_added: list = field(default_factory=list)
+    tree_numbers_moved: list = field(default_factory=list)
+    fields_filled: dict = field(default_factory=dict)
+    redirects: list = field(default_factory=list)
+    redirects_retargeted: int = 0
+    history_records: int = 0
+
+    @property
+    def verbose_name_plural(self):
+        return self.survivor._meta.verbose_name_plural
+
+    def summary(self):
+        """One sentence for the message after the merge."""
+        names = ", ".join(f"“{other.name}”" for other in self.others)
+        return (
+            f"Merged {names} into “{self.survivor.name}”: {len(self.links_moved)} links moved, "
+            f"{len(self.links_collapsed)} duplicate links collapsed, {len(self.aliases_moved)} aliases moved "
+            f"({len(self.aliases_dropped)} duplicates dropped), {len(self.tree_numbers_moved)} tree numbers moved, "
+            f"{len(self.redirects)} old addresses redirect to the survivor."
+        )
+
+
+def _entity_tables(model):
+    if model not in ENTITY_MODELS:
+        raise MergeError(f"{model.__name__} cannot be merged; only conditions, drugs and institutions.")
+    link_model = model._meta.get_field("article_links").related_model
+    return link_model, ALIAS_MODELS[model]
+
+
+def _absorb(kept, removed):
+    """Fold link `removed` into `kept` (same article, same entity after the merge)."""
+    if STATUS_STRENGTH[removed.status] > STATUS_STRENGTH[kept.status]:
+        kept.status = removed.status
+        kept.reviewed_by_id = removed.reviewed_by_id
+        kept.reviewed_at = removed.reviewed_at
+    kept.mention_count = max(kept.mention_count, removed.mention_count)
+    kept.confidence = max(kept.confidence, removed.confidence)
+    if removed.first_offset is not None and (kept.first_offset is None or removed.first_offset < kept.first_offset):
+        kept.first_offset = removed.first_offset
+        kept.matched_text = removed.matched_text
+    kept.in_title = kept.in_title or removed.in_title
+    if removed.origin == LinkOrigin.EDITOR:
+        kept.origin = LinkOrigin.EDITOR
+
+
+def _check_merge(survivor, others):
+    """The others without repeats; MergeError for a merge that makes no sense."""
+    model = type(survivor)
+    if any(type(other) is not model for other in others):
+        raise MergeError(f"Only {model._meta.verbose_name_plural} can be merged into a {model._meta.verbose_name}.")
+    others = list({other.pk: other for other in others}.values())
+    if survivor.pk in {other.pk for other in others}:
+        raise MergeError(f"“{survivor}” cannot be merged into itself.")
+    if not others:
+        raise MergeError(f"Choose at least two {model._meta.verbose_name_plural} to merge.")
+    return others
+
+
+def plan_merge(*, survivor, others):
+    """Work out what merging `others` into `survivor` will change, without changing anything.
+
+    Links: each article keeps one link to the survivor; where both were linked, the
+    stronger status (confirmed > rejected > suggested), the higher mention count and
+    confidence, the earliest mention win. Aliases move unless the survivor already
+    has the same normalised name; the others' names become aliases. Tree numbers
+    move; empty fields of the survivor are filled from the others; the others' slugs
+    and vocabulary keys are recorded as redirects.
+    """
+    model = type(survivor)
+    link_model, alias_model = _entity_tables(model)
+    others = _check_merge(survivor, others)
+    plan = MergePlan(survivor=survivor, others=others)
+    other_pks = [other.pk for other in others]
+    rank = {pk: i for i, pk in enumerate(other_pks)}
+    link_field, alias_field = link_model.entity_field, alias_model.entity_field
+
+    other_links = link_model.objects.filter(**{f"{link_field}__in": other_pks})
+    links = sorted(
+        other_links.select_related("article").defer("article__body"),
+        key=lambda link: (rank[getattr(link, f"{link_field}_id")], link.pk),
+    )
+    kept = {
+        link.article_id: link
+        for link in link_model.objects.filter(**{link_field: survivor}, article_id__in=other_links.values("article_id"))
+        .select_related("article")
+        .defer("article__body")
+    }
+    for link in links:
+        target = kept.get(link.article_id)
+        if target is None:
+            kept[link.article_id] = link
+            plan.links_moved.append(link)
+        else:
+            plan.links_collapsed.append(LinkCollapse(kept=target, removed=link, status_before=target.status))
+            _absorb(target, link)
+
+    names = set(alias_model.objects.filter(**{alias_field: survivor}).values_list("normalized", flat=True))
+    aliases = alias_model.objects.filter(**{f"{alias_field}__in": other_pks})
+    for alias in sorted(aliases, key=lambda a: (rank[getattr(a, f"{alias_field}_id")], a.pk)):
+        if alias.normalized in names:
+            plan.aliases_dropped.append(alias)
+        else:
+            names.add(alias.normalized)
+            plan.aliases_moved.append(alias)
+    for other in others:
+        if normalize(other.name) and normalize(other.name) not in names:
+            names.add(normalize(other.name))
+            plan.aliases_added.append(other.name)
+
+    if model is Condition:
+        plan.tree_numbers_moved = list(ConditionTreeNumber.objects.filter(condition__in=other_pks))
+    for name in MERGE_FILL_FIELDS[model]:
+        if getattr(survivor, name) in (None, ""):
+            for other in others:
+                if getattr(other, name) not in (None, ""):
+                    plan.fields_filled[name] = (getattr(other, name), other)
+                    break
+    entity_type = model._meta.model_name
+    plan.redirects = [(other.slug, other.name, other.vocabulary_key or "") for other in others]
+    plan.redirects_retargeted = EntityRedirect.objects.filter(entity_type=entity_type, target_id__in=other_pks).count()
+    plan.history_records = model.history.filter(id__in=other_pks).count()
+    return plan
+
+
+@transaction.atomic
+def merge_entities(*, survivor, others, by=None):
+    """Merge `others` into `survivor` in one transaction (see plan_merge); returns the plan.
+
+    Every change is recorded in the history with `by` as the user; the others'
+    history moves to the survivor, so its history page tells the whole story.
+    """
+    model = type(survivor)
+    link_model, alias_model = _entity_tables(model)
+    others = _check_merge(survivor, others)
+    wanted = [survivor.pk, *(other.pk for other in others)]
+    locked = {entity.pk: entity for entity in model.objects.select_for_update().filter(pk__in=wanted)}
+    gone = [str(pk) for pk in wanted if pk not in locked]
+    if gone:
+        raise MergeError(f"{model._meta.verbose_name.capitalize()} #{', #'.join(gone)} no longer exists; start again.")
+    survivor = locked[survivor.pk]
+    plan = plan_merge(survivor=survivor, others=[locked[other.pk] for other in others])
+    link_field, alias_field = link_model.entity_field, alias_model.entity_field
+    reason = f"merge into “{survivor.name}” (#{survivor.pk})"
+
+    def delete(obj):
+        obj._history_user, obj._change_reason = by, reason
+        obj.delete()
+
+    # Duplicates go first, so that nothing moved collides with them.
+    for collapse in plan.links_collapsed:
+        delete(collapse.removed)
+    for alias in plan.aliases_dropped:
+        delete(alias)
+
+    for link in plan.links_moved:
+        setattr(link, link_field, survivor)
+    changed_links = {link.pk: link for link in plan.links_moved}
+    changed_links.update({collapse.kept.pk: collapse.kept for collapse in plan.links_collapsed})
+    link_fields = [link_field, "status", "reviewed_by", "reviewed_at", "mention_count", "confidence"]
+    link_fields += ["first_offset", "matched_text", "in_title", "origin"]
+    bulk_update_with_history(
+        list(changed_links.values()),
+        link_model,
+        link_fields,
+        batch_size=500,
+        default_user=by,
+        default_change_reason=reason,
+    )
+    for alias in plan.aliases_moved:
+        setattr(alias, alias_field, survivor)
+        if alias.kind == AliasKind.NAME:
+            alias.kind = AliasKind.SYNONYM
+    bulk_update_with_history(
+        plan.aliases_moved,
+        alias_model,
+        [alias_field, "kind"],
+        batch_size=500,
+        default_user=by,
+        default_change_reason=reason,
+    )
+    for text in plan.aliases_added:
+        alias = alias_model(**{alias_field: survivor}, text=text, kind=AliasKind.SYNONYM, origin=Origin.EDITOR)
+        alias._history_user, alias._change_reason = by, reason
+        alias.save()
+    for number in plan.tree_numbers_moved:
+        number.condition = survivor
+    if plan.tree_numbers_moved:
+        bulk_update_with_history(
+            plan.tree_numbers_moved, ConditionTreeNumber, ["condition"], default_user=by, default_change_reason=reason
+        )
+
+    entity_type = model._meta.model_name
+    other_pks = [other.pk for other in plan.others]
+    EntityRedirect.objects.filter(entity_type=entity_type, target_id__in=other_pks).update(target_id=survivor.pk)
+    for old_slug, old_name, vocabulary_key in plan.redirects:
+        EntityRedirect.objects.update_or_create(
+            entity_type=entity_type,
+            old_slug=old_slug,
+            defaults={"old_name": old_name[:255], "vocabulary_key": vocabulary_key, "target_id": survivor.pk},
+        )
+    merged_in = "merged in: " + ", ".join(f"“{other.name}” (#{other.pk})" for other in plan.others)
+    for other in plan.others:
+        delete(other)
+    # The others' history (their deletion included) now belongs to the survivor.
+    model.history.filter(id__in=other_pks).update(id=survivor.pk)
+
+    for name, (value, _source) in plan.fields_filled.items():
+        setattr(survivor, name, value)
+    survivor._history_user = by
+    survivor._change_reason = merged_in
+    survivor.save()
+    return plan

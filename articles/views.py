@@ -2,7 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 
 from .models import (
@@ -14,6 +14,7 @@ from .models import (
     ConditionAlias,
     Drug,
     DrugAlias,
+    EntityRedirect,
     Institution,
     InstitutionAlias,
 )
@@ -83,14 +84,24 @@ def institution_list(request):
     return _entity_list(request, Institution, "articles/institution_list.html")
 
 
+def _merged_entity_redirect(request, model, slug):
+    """The old address of a merged-away entity answers 301 to the survivor; anything else 404."""
+    redirect = EntityRedirect.objects.filter(entity_type=model._meta.model_name, old_slug=slug).first()
+    target = redirect and model.objects.filter(pk=redirect.target_id).only("slug").first()
+    if target is None:
+        raise Http404(f"No {model._meta.verbose_name} at this address.")
+    query = request.GET.urlencode()
+    return HttpResponsePermanentRedirect(target.get_absolute_url() + (f"?{query}" if query else ""))
+
+
 def _entity_detail(request, model, link_model, alias_model, slug, template, extra_prefetch=()):
-    entity = get_object_or_404(
-        model.objects.prefetch_related(
+    try:
+        entity = model.objects.prefetch_related(
             Prefetch("aliases", queryset=alias_model.objects.order_by("-is_brand", "kind", "text")),
             *extra_prefetch,
-        ),
-        slug=slug,
-    )
+        ).get(slug=slug)
+    except model.DoesNotExist:
+        return _merged_entity_redirect(request, model, slug)
     links = (
         link_model.objects.public()
         .filter(**{link_model.entity_field: entity})
