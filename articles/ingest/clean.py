@@ -94,6 +94,9 @@ DATELINE_RE = re.compile(
 )
 
 
+_BULLET_RE = re.compile(r"^\s*[-–—•·*▪►]\s+\S")
+
+
 @dataclass
 class Cleaned:
     body: str
@@ -158,6 +161,11 @@ def _link_list_end(paragraphs, start):
         line = paragraphs[i]
         if is_timestamp(line) or is_noise(line):
             markers += 1
+        elif _BULLET_RE.match(line) and is_headline_like(line):
+            markers += 1
+            headlines += 1
+        elif _words(line) <= MAX_BOILERPLATE_WORDS and BOILERPLATE_RE.search(line):
+            pass  # a copyright or share line inside or after the list
         elif is_headline_like(line) and not line.endswith("."):
             headlines += 1
         else:

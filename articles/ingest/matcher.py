@@ -47,6 +47,7 @@ from ..models import (
     Condition,
     ConditionAlias,
     ConditionTreeNumber,
+    Drug,
     DrugAlias,
     Institution,
     InstitutionAlias,
@@ -119,6 +120,20 @@ class MatchResult:
     new_institutions: list = field(default_factory=list)
 
 
+def load_vetoes(path=DATA_DIR / "false_friends.toml"):
+    """{normalised name: {before, after, after_name}} from the [[veto]] tables."""
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    vetoes = {}
+    for rule in data.get("veto", []):
+        vetoes[normalize(rule["name"])] = {
+            "before": re.compile(rf"\b(?:{rule['before']})\s+$", re.IGNORECASE) if rule.get("before") else None,
+            "after": re.compile(rf"^\W{{0,2}}\s*(?:{rule['after']})\b", re.IGNORECASE) if rule.get("after") else None,
+            "after_name": bool(rule.get("after_name")),
+        }
+    return vetoes
+
+
 def load_false_friends(path=DATA_DIR / "false_friends.toml"):
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
@@ -158,7 +173,8 @@ _JOURNAL_BEFORE = re.compile(
 _JOURNAL_AFTER = re.compile(r"^\W{0,3}\s*(?:journal|paper|study|article)\b", re.IGNORECASE)
 _INSTITUTION_BEFORE = re.compile(
     r"\b(?:researchers?|scientists?|doctors?|team|professor|prof|academics?|experts?|colleagues|"
-    r"investigators|study|trial|university)\s+(?:at|from|of|in)\s+(?:the\s+)?$",
+    r"investigators|study|trial|university)\s+(?:at|from|of|in)\s+(?:the\s+)?$"
+    r"|\b(?:made|developed|sold|marketed|owned|produced|manufactured)(?:\s+as\s+\S+)?\s+by\s+$",
     re.IGNORECASE,
 )
 _INSTITUTION_AFTER = re.compile(
@@ -167,6 +183,15 @@ _INSTITUTION_AFTER = re.compile(
     re.IGNORECASE,
 )
 _GOODS_AFTER = re.compile(r"^\s+of\b", re.IGNORECASE)
+_PLAIN_CAPITALISED = {"The", "A", "An", "His", "Her", "Their", "My", "Our", "High", "Mild", "Severe", "Low", "No"}
+_JOURNAL_OF_BEFORE = re.compile(r"\bJournal\s+of\s+(?:the\s+)?$")
+# Drug-package entries that are biology or classes, not medicines a story names:
+# "tau Proteins", "Janus Kinases", "Vasodilator Agents". Curated entries are kept.
+NOT_A_MEDICINE = re.compile(
+    r"\b(?:proteins?|kinases?|receptors?|autoantibodies|enzymes?|hemoglobins?|peptides?|genes?|antigens?|"
+    r"agents|prophylaxis|therapy|inhibitors|products|\w+ases)$|^receptors?\b",
+    re.IGNORECASE,
+)
 
 
 def at_sentence_start(text, start):
@@ -241,8 +266,9 @@ def find_unknown_institutions(text):
 class Matcher:
     """Every alias of every entity in one automaton. Build with Matcher.build()."""
 
-    def __init__(self, automaton, *, fingerprint=None, stats=None):
+    def __init__(self, automaton, *, fingerprint=None, stats=None, vetoes=None):
         self.automaton = automaton
+        self.vetoes = vetoes or {}
         self.fingerprint = fingerprint
         self.stats = stats or {}
 
@@ -253,6 +279,8 @@ class Matcher:
         started = time.perf_counter()
         false_words, false_phrases = load_false_friends()
         linkable_conditions = _linkable_condition_ids()
+        not_medicines = {pk for pk, name in Drug.objects.values_list("pk", "name") if NOT_A_MEDICINE.search(name)}
+        vetoes = load_vetoes()
         entries = defaultdict(list)
         skipped = defaultdict(int)
         for entity_type, alias_model in ALIAS_TABLES:
@@ -269,6 +297,9 @@ class Matcher:
                 curated = origin in CURATED_ORIGINS
                 if entity_type == CONDITION and not curated and entity_id not in linkable_conditions:
                     skipped["not a disease descriptor"] += 1
+                    continue
+                if entity_type == DRUG and not curated and entity_id in not_medicines:
+                    skipped["biology or a class, not a medicine"] += 1
                     continue
                 if is_ambiguous and match_case:
                     # An everyday word whose capitals make it an abbreviation ("aids" / "AIDS").
@@ -313,7 +344,9 @@ class Matcher:
             "seconds": time.perf_counter() - started,
             "skipped": dict(skipped),
         }
-        return cls(automaton, fingerprint=alias_fingerprint(), stats=stats)
+        matcher = cls(automaton, fingerprint=alias_fingerprint(), stats=stats)
+        matcher.vetoes = vetoes
+        return matcher
 
     def add_alias(self, entity_type, entity_id, text, **flags):
         """Teach a built matcher one more alias (an institution the import just created)."""
@@ -351,6 +384,8 @@ class Matcher:
             if candidates == STOP:
                 continue
             span = text[start:end]
+            if self._vetoed(normalize(span), text, start, end):
+                continue
             allowed = [c for c in candidates if self._allowed(c, text, start, end, span)]
             by_type = defaultdict(list)
             for candidate in allowed:
@@ -381,6 +416,22 @@ class Matcher:
             result.new_institutions.append(NewInstitution(name, kind, start, end))
         return result
 
+    def _vetoed(self, key, text, start, end):
+        """Context that shows a name is used in its everyday sense ("lithium prices", "Swift fever")."""
+        rule = self.vetoes.get(key)
+        if rule is None:
+            return False
+        before, after = text[max(0, start - 40) : start], text[end : end + 40]
+        if rule["before"] and rule["before"].search(before):
+            return True
+        if rule["after"] and rule["after"].search(after):
+            return True
+        if rule["after_name"]:  # "Swift fever": a capitalised word, not starting the sentence
+            previous = re.search(r"([A-Z][\w'’-]*)\s+$", before)
+            if previous and previous.group(1) not in _PLAIN_CAPITALISED:
+                return True
+        return False
+
     @staticmethod
     def _allowed(candidate, text, start, end, span):
         if candidate.match_case:
@@ -393,6 +444,8 @@ class Matcher:
                 and not at_sentence_start(text, start)
                 and not re.search(r"\b(?:it|which|that|this|also)\s+$", text[max(0, start - 12) : start], re.I)
             )
+        if candidate.entity_type == INSTITUTION and _JOURNAL_OF_BEFORE.search(text[max(0, start - 20) : start]):
+            return False  # "Journal of the National Cancer Institute" is not the institute
         if candidate.needs_context:
             return institution_in_context(text, start, end, candidate)
         if candidate.is_brand and not span[:1].isupper():
