@@ -1,0 +1,150 @@
+"""Linking with the full vocabulary loaded, as production has it (≈171k names).
+
+The vocabulary is loaded once for this module inside a transaction that is rolled back
+at the end; each test runs in a savepoint inside it.
+"""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from articles.ingest import evaluation
+from articles.ingest.extract import read_path
+from articles.ingest.matcher import CONDITION, DRUG, INSTITUTION, clear_matcher_cache, get_matcher
+from articles.ingest.pipeline import import_records
+from articles.models import Article, Condition, Drug, DrugAlias, Institution, StudyType
+from articles.vocabulary import loader
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def full_vocabulary(django_db_setup, django_db_blocker, vocabulary_specs):
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            loader.load(**vocabulary_specs)
+            clear_matcher_cache()
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            clear_matcher_cache()
+
+
+def linked(text):
+    """{(type, entity name)} the matcher links in `text`."""
+    names = {CONDITION: Condition, DRUG: Drug, INSTITUTION: Institution}
+    result = get_matcher().match(text)
+    return {(m.entity_type, names[m.entity_type].objects.get(pk=m.entity_id).name) for m in result.mentions}
+
+
+def test_evaluation_meets_the_bar():
+    result = evaluation.evaluate()
+    assert result.articles >= 30
+    assert not result.unknown_gold
+    assert result.scores[CONDITION].f1 >= 0.90, result.errors
+    assert result.scores[DRUG].f1 >= 0.90, result.errors
+    assert result.non_medical_links == {}
+
+
+def test_evaluate_linking_command_prints_scores():
+    out = io.StringIO()
+    call_command("evaluate_linking", stdout=out, stderr=out)
+    text = out.getvalue()
+    assert "precision" in text and "condition" in text and "drug" in text
+    assert "Non-medical stories: no links." in text
+
+
+def test_example_article_imports_with_its_links_and_facts(example_article_path):
+    report = import_records(read_path(example_article_path), source="Example News")
+    assert report.counts["imported"] == 1, report.items
+    article = Article.objects.get()
+    conditions = {link.condition.name: link for link in article.condition_links.select_related("condition")}
+    drugs = {link.drug.name: link for link in article.drug_links.select_related("drug")}
+    institutions = {link.institution.name for link in article.institution_links.select_related("institution")}
+    assert set(conditions) == {"Alopecia", "Alopecia Areata"}
+    assert set(drugs) == {"Ruxolitinib"}
+    assert {"Columbia University Irving Medical Center", "Nature Medicine", "Columbia University"} <= institutions
+    areata = conditions["Alopecia Areata"]
+    assert areata.origin == "auto" and areata.status == "suggested"
+    assert areata.mention_count == 3 and article.body[areata.first_offset :].lower().startswith("alopecia areata")
+    assert drugs["Ruxolitinib"].mention_count == 2 and 0 < drugs["Ruxolitinib"].confidence < 1
+    assert conditions["Alopecia"].in_title  # "hair loss" in the title
+    assert article.participants == 3
+    assert article.journal == "Nature Medicine"
+    assert article.study_type == StudyType.CASE_SERIES
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("She has alopecia areata.", {(CONDITION, "Alopecia Areata")}),  # longest match wins
+        ("Alzheimer's patients took part.", {(CONDITION, "Alzheimer Disease")}),  # possessive
+        ("Treatment for polycythaemia vera.", {(CONDITION, "Polycythemia Vera")}),  # British spelling
+        ("Jakafi was given twice daily.", {(DRUG, "Ruxolitinib")}),  # brand → drug
+        ("Patients with HIV were enrolled.", {(CONDITION, "HIV Infections")}),  # abbreviation, exact case
+        ("He said anorexia was common.", {(CONDITION, "Anorexia Nervosa")}),  # the supplement's choice wins
+        ("The results appear in Nature today.", {(INSTITUTION, "Nature")}),  # journal in context
+    ],
+)
+def test_matcher_rules(text, expected):
+    assert linked(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It was a stroke of luck that the bus was late.",
+        "He scored two goals before half time.",
+        "The new rules will affect thousands of families.",
+        "She will lead the delegation to Brussels.",
+        "The grant aids research into new batteries.",
+        "Markets fell to their lowest level since the Great Depression.",
+        "The suicide bombing killed four people.",
+        "Police announced the seizure of assets worth millions.",
+        "Lithium prices fell as new mines opened.",
+        "Nature lovers flocked to the reserve.",
+        "Our cell phone network was down.",
+        "The hiv test was free.",  # abbreviations only in their own case
+        "jakafi is not capitalised here.",  # brands are names
+        "Beatles mania swept the country.",
+    ],
+)
+def test_false_friends_link_nothing(text):
+    assert linked(text) == set()
+
+
+def test_aids_the_disease_and_aids_the_verb():
+    aids = (CONDITION, "Acquired Immunodeficiency Syndrome")
+    assert linked("People living with AIDS need care.") == {aids}
+    assert aids in linked("Progress against HIV and Aids has been rapid.")
+    assert linked("The money aids recovery.") == set()
+
+
+def test_unknown_institution_becomes_a_suggested_new_one():
+    text = "Ruxolitinib was given to patients at Aga Khan University Hospital in Nairobi."
+    report = import_records(read_path_text(text))
+    assert report.counts["imported"] == 1
+    new = Institution.objects.get(name="Aga Khan University Hospital")
+    assert new.origin == "auto" and new.kind == "hospital"
+    assert new.aliases.get().origin == "auto"
+    link = Article.objects.get().institution_links.get(institution=new)
+    assert link.status == "suggested" and link.confidence == 0.5
+
+
+def read_path_text(text, title="A story about a new hospital"):
+    from articles.ingest.extract import Record
+
+    return [Record(where="test", title=title, body=text)]
+
+
+def test_matcher_is_rebuilt_when_aliases_change():
+    matcher = get_matcher()
+    assert linked("Zorblatex tablets were given.") == set()
+    DrugAlias.objects.create(drug=Drug.objects.get(name="Ruxolitinib"), text="Zorblatex", origin="editor")
+    assert get_matcher() is not matcher
+    assert linked("Zorblatex tablets were given.") == {(DRUG, "Ruxolitinib")}
