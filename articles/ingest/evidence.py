@@ -35,7 +35,7 @@ PARTICIPANTS_RES = [
     for pattern in (
         rf"\b(?:of|in|involving|including|enrolled|enrolling|recruited|followed|tracked|studied|analysed|"
         rf"analyzed|among|with|gave|treated|randomised|randomized|assigned|surveyed|nearly|almost|about|"
-        rf"around|some|more\s+than|over|than)\s+(?:a\s+total\s+of\s+|all\s+)?{_NUMBER}\s+{_FILLER}{_PEOPLE}\b",
+        rf"around|some|to|more\s+than|over|than)\s+(?:a\s+total\s+of\s+|all\s+)?{_NUMBER}\s+{_FILLER}{_PEOPLE}\b",
         rf"\b{_NUMBER}\s+{_FILLER}{_PEOPLE}\s+(?:took\s+part|were\s+(?:enrolled|recruited|randomi[sz]ed|"
         rf"studied|followed|treated|given|included|assigned))",
         rf"\b(?:study|trial|analysis)\s+(?:of|involving|in|with)\s+{_NUMBER}\s+{_FILLER}{_PEOPLE}\b",
