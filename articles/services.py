@@ -51,6 +51,20 @@ def sync_link_dates(*, article_ids):
         link_model.objects.filter(article_id__in=article_ids).update(published=public_date)
 
 
+def mark_published(article, *, by=None, when=None):
+    """Set an (unsaved) article's published state: status, date if missing, who, when.
+
+    The caller saves it and keeps link dates in step (set_status does both).
+    """
+    now = when or timezone.now()
+    article.status = ArticleStatus.PUBLISHED
+    article.status_changed_at = now
+    if article.published is None:
+        article.published = now
+    article.published_by = by
+    return article
+
+
 @transaction.atomic
 def set_status(*, article, status, by=None, when=None):
     """Move an article through draft → in review → published → withdrawn."""
@@ -58,9 +72,7 @@ def set_status(*, article, status, by=None, when=None):
     article.status = status
     article.status_changed_at = now
     if status == ArticleStatus.PUBLISHED:
-        if article.published is None:
-            article.published = now
-        article.published_by = by
+        mark_published(article, by=by, when=now)
     article.full_clean()
     article.save()
     sync_link_dates(article_ids=[article.pk])
@@ -133,7 +145,9 @@ def review_links(*, links, status, by=None, when=None):
     if status not in REVIEW_STATUSES:
         raise ValueError(f"A review confirms or rejects a link, not {status!r}.")
     now = when or timezone.now()
-    rows = list(links.exclude(status=status).select_for_update())
+    # Lock plain rows: the caller's queryset may join (and FOR UPDATE refuses outer joins).
+    ids = list(links.values_list("pk", flat=True))
+    rows = list(links.model.objects.select_for_update().filter(pk__in=ids).exclude(status=status))
     for row in rows:
         row.status = status
         row.reviewed_by = by

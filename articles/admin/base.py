@@ -1,0 +1,86 @@
+"""Pieces every NewsBase admin shares: history with a server-side revert check, lean
+changelists, counts as subqueries, and mentions shown in context."""
+
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from ..text import normalize, squash_spaces
+
+CONTEXT_CHARS = 70  # characters shown each side of a mention
+
+
+class LeanChangeList(ChangeList):
+    """A changelist whose queryset the admin may trim or annotate (changelist only:
+    the change form still loads every field)."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        return self.model_admin.changelist_queryset(request, queryset)
+
+
+class CuratedAdmin(SimpleHistoryAdmin):
+    """Admin for a model with history: viewable by whoever may view, revertible only
+    by whoever may change (checked here, not only by hiding the button)."""
+
+    show_full_result_count = False
+    list_per_page = 50
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_changelist(self, request, **kwargs):
+        return LeanChangeList
+
+    def changelist_queryset(self, request, queryset):
+        return queryset
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def count_of(model, field, **filters):
+    """Subquery counting `model` rows whose `field` is the outer row (0 when none)."""
+    rows = (
+        model.objects.filter(**{field: OuterRef("pk")}, **filters)
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def mention_context(text, start, offset, matched_text, *, truncated_end=False):
+    """HTML of `text` (a window of an article starting at `start`) with the mention at
+    `offset` marked. Every piece is escaped; the mark is only set where the text there
+    really is the matched text."""
+    relative = offset - start
+    length = len(matched_text)
+    found = text[relative : relative + length]
+    if not matched_text or relative < 0 or normalize(found) != normalize(matched_text):
+        return format_html("{}", squash_spaces(text)[: 2 * CONTEXT_CHARS] or matched_text)
+    before, after = text[:relative], text[relative + length :]
+    if start > 0 and " " in before:  # drop the cut word at the start
+        before = before.split(" ", 1)[1]
+    if truncated_end and " " in after:
+        after = after.rsplit(" ", 1)[0]
+    return format_html(
+        '{}{}<mark class="mention">{}</mark>{}{}',
+        "…" if start > 0 else "",
+        squash_spaces(before) + (" " if before[-1:].isspace() else ""),
+        found,
+        (" " if after[:1].isspace() else "") + squash_spaces(after),
+        "…" if truncated_end else "",
+    )
+
+
+def context_window(body, offset, matched_text):
+    """(window, start, truncated_end) of `body` around a mention at `offset`."""
+    start = max(offset - CONTEXT_CHARS, 0)
+    end = offset + len(matched_text) + CONTEXT_CHARS
+    return body[start:end], start, end < len(body)
