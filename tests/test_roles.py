@@ -156,7 +156,8 @@ def admin_urls():
         urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
     for name in ("condition", "drug", "institution"):
         urls.append(reverse(f"admin:articles_{name}_merge"))
-    urls += [reverse("admin:index"), reverse("admin:autocomplete"), "/admin/articles/"]
+    urls += [reverse("admin:articles_article_import"), reverse("admin:index"), reverse("admin:autocomplete")]
+    urls.append("/admin/articles/")
     return urls
 
 

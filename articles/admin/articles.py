@@ -1,12 +1,14 @@
 """Articles and sources: the workflow (draft → in review → published → withdrawn) runs
 through articles.services, from the actions and from the change form alike."""
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 from django.forms.models import BaseInlineFormSet
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -21,6 +23,7 @@ from ..models import (
     Source,
 )
 from .base import CuratedAdmin, context_window, count_of, mention_context
+from .importing import import_view
 from .links import admin_url
 
 
@@ -268,6 +271,21 @@ class ArticleAdmin(CuratedAdmin):
 
     def has_publish_permission(self, request):
         return request.user.has_perm("articles.publish_article")
+
+    def has_import_permission(self, request):
+        return request.user.has_perm("articles.import_articles")
+
+    def get_urls(self):
+        importer = path(
+            "import/",
+            self.admin_site.admin_view(partial(import_view, self)),
+            name="articles_article_import",
+        )
+        return [importer, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"can_import": self.has_import_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
