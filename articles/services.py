@@ -213,12 +213,18 @@ class MergePlan:
 
     def summary(self):
         """One sentence for the message after the merge."""
+
+        def count(items, one, many):
+            return f"{len(items)} {one if len(items) == 1 else many}"
+
         names = ", ".join(f"“{other.name}”" for other in self.others)
         return (
-            f"Merged {names} into “{self.survivor.name}”: {len(self.links_moved)} links moved, "
-            f"{len(self.links_collapsed)} duplicate links collapsed, {len(self.aliases_moved)} aliases moved "
-            f"({len(self.aliases_dropped)} duplicates dropped), {len(self.tree_numbers_moved)} tree numbers moved, "
-            f"{len(self.redirects)} old addresses redirect to the survivor."
+            f"Merged {names} into “{self.survivor.name}”: {count(self.links_moved, 'link', 'links')} moved, "
+            f"{count(self.links_collapsed, 'duplicate link', 'duplicate links')} collapsed, "
+            f"{count(self.aliases_moved, 'alias', 'aliases')} moved "
+            f"({count(self.aliases_dropped, 'duplicate', 'duplicates')} dropped), "
+            f"{count(self.tree_numbers_moved, 'tree number', 'tree numbers')} moved, "
+            f"{count(self.redirects, 'old address redirects', 'old addresses redirect')} to the survivor."
         )
 
 

@@ -143,3 +143,10 @@ def test_link_added_in_the_queue_is_an_editors_confirmed_review(editor, editor_c
     assert response.status_code == 302
     row = ArticleDrug.objects.get(article=article, drug=drug)
     assert (row.origin, row.reviewed_by, row.published) == ("editor", editor, article.published)
+
+
+def test_the_admin_index_is_a_workbench(editor_client, queue):
+    html = editor_client.get("/admin/").content.decode()
+    assert "<caption>Workbench</caption>" in html
+    assert "Review drug links</a></th><td>3 to review" in html
+    assert 'href="/admin/articles/article/import/"' in html

@@ -163,7 +163,7 @@ def test_plan_is_a_true_preview_and_changes_nothing(pair):
     done = services.merge_entities(survivor=survivor, others=[other])
     assert len(done.links_moved) == len(plan.links_moved)
     assert len(done.links_collapsed) == len(plan.links_collapsed)
-    assert "1 links moved, 1 duplicate links collapsed, 2 aliases moved (1 duplicates dropped)" in done.summary()
+    assert "1 link moved, 1 duplicate link collapsed, 2 aliases moved (1 duplicate dropped)" in done.summary()
 
 
 def test_three_way_merge_collapses_links_between_the_others_too():

@@ -45,7 +45,7 @@ def test_preview_defaults_to_the_best_linked_and_says_what_will_change(reviewer_
     assert response.status_code == 200
     assert response.context["survivor"] == keep
     html = response.content.decode()
-    assert "<strong>1</strong> article link move to “Alopecia Areata”" in html
+    assert "<strong>1</strong> article link moves to “Alopecia Areata”" in html
     assert "Only the other" in html
     assert "Shared story: suggested + confirmed → <strong>confirmed</strong>, 4 mentions" in html
     assert "“AA”" in html and "dropped: “Patchy hair loss”" in html
@@ -66,7 +66,7 @@ def test_confirm_merges_in_one_step_and_reports(reviewer, reviewer_client, condi
     response = reviewer_client.post(MERGE_URL, {"ids": [keep.pk, drop.pk], "survivor": keep.pk}, follow=True)
     assert response.redirect_chain[-1][0] == change_url(keep)
     assert any(
-        m.startswith("Merged “Alopecia areata, patchy” into “Alopecia Areata”: 1 links moved")
+        m.startswith("Merged “Alopecia areata, patchy” into “Alopecia Areata”: 1 link moved")
         for m in messages_of(response)
     )
     assert not Condition.objects.filter(pk=drop.pk).exists()

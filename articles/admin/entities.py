@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Length
 from django.http import HttpResponseRedirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -197,12 +198,16 @@ class EntityAdmin(CuratedAdmin):
     def links_summary(self, entity):
         if entity.pk is None:
             return "—"
-        links = link_model_of(self.model).objects.filter(**{link_model_of(self.model).entity_field: entity})
+        link_model = link_model_of(self.model)
+        links = link_model.objects.filter(**{link_model.entity_field: entity})
+        public, pending = links.public().count(), links.suggested().count()
         return format_html(
-            '{} public articles · <a href="{}">{} links to review</a> · <a href="{}">all links</a>',
-            links.public().count(),
+            '{} public article{} · <a href="{}">{} link{} to review</a> · <a href="{}">all links</a>',
+            public,
+            pluralize(public),
             self.review_url(entity),
-            links.suggested().count(),
+            pending,
+            pluralize(pending),
             self.review_url(entity, "all"),
         )
 

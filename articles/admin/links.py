@@ -149,7 +149,7 @@ class LinkAdmin(CuratedAdmin):
         "origin",
         "reviewed_display",
     ]
-    list_display_links = ["context_display"]
+    list_display_links = ["status"]
     search_fields = ["matched_text", "article__title"]
     ordering = ["-confidence", "-pk"]
     list_per_page = 100
@@ -260,7 +260,9 @@ class LinkAdmin(CuratedAdmin):
                     "current": link_model is self.model,
                 }
             )
-        return super().changelist_view(request, {"review_queues": queues, **(extra_context or {})})
+        title = f"Review queue: {self.model.entity_field} links"
+        context = {"review_queues": queues, "title": title, **(extra_context or {})}
+        return super().changelist_view(request, context)
 
 
 @admin.register(ArticleCondition)
