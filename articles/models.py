@@ -557,6 +557,8 @@ class Article(index.Indexed, models.Model):
 
     objects = ArticleQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
+    # Index upkeep is articles.indexing's (per save, or batched during imports).
+    search_auto_update = False
 
     search_fields = [
         index.SearchField("title", boost=4),
