@@ -70,3 +70,9 @@ def test_british_rules_leave_ordinary_words_alone(word):
 @given(st.text(alphabet="aZs9 '’`´.,-–_éÉßαİ\u0301\tŁ", max_size=20) | st.text(max_size=20))
 def test_fast_normalisation_equals_the_character_loop(text):
     assert normalize_with_offsets(text) == _normalize_chars(text)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="aZsS9 '`.,-_\t\n!x", max_size=24) | st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_normalize_equals_the_character_loop(text):
+    assert normalize(text) == _normalize_chars(text)[0]
