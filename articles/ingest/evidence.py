@@ -61,7 +61,22 @@ EXPLICIT_DESIGNS = [
     (StudyType.CROSS_SECTIONAL, r"\bcross-?sectional\b"),
     (StudyType.MODELLING, r"\bmodell?ing\s+study\b|\bcomputer\s+model(?:l?ing)?\b"),
 ]  # fmt: skip
-_EXPLICIT_RES = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in EXPLICIT_DESIGNS]
+# Words without which a design's pattern cannot match: a substring test on the
+# lower-cased text is far cheaper than a case-insensitive regular expression.
+_DESIGN_KEYWORDS = {
+    StudyType.META_ANALYSIS: ("analys",),
+    StudyType.SYSTEMATIC_REVIEW: ("systematic",),
+    StudyType.RCT: ("randomi", "rct", "placebo", "randomly"),
+    StudyType.CASE_SERIES: ("case series",),
+    StudyType.CASE_REPORT: ("case report",),
+    StudyType.CASE_CONTROL: ("control",),
+    StudyType.COHORT: ("cohort", "observational", "prospective", "followed"),
+    StudyType.CROSS_SECTIONAL: ("sectional",),
+    StudyType.MODELLING: ("model",),
+}
+_EXPLICIT_RES = [
+    (kind, _DESIGN_KEYWORDS[kind], re.compile(pattern, re.IGNORECASE)) for kind, pattern in EXPLICIT_DESIGNS
+]
 _TRIAL_RE = re.compile(r"\b(?:clinical\s+)?trials?\b", re.IGNORECASE)
 _ANIMAL_RE = re.compile(
     r"\b(?:in|on|using|of)\s+(?:lab(?:oratory)?\s+|genetically\s+\w+\s+|\w+\s+)?"
@@ -69,6 +84,9 @@ _ANIMAL_RE = re.compile(
     r"|\b(?:mouse|rat|animal|primate|rodent)\s+(?:study|studies|model|models|experiments?)\b",
     re.IGNORECASE,
 )
+_ANIMAL_WORDS = ("mice", "mouse", "rat", "monkey", "macaque", "pig", "dog", "zebrafish", "animal", "primate",
+                 "rodent", "ferret")  # fmt: skip
+_IN_VITRO_WORDS = ("vitro", "cell culture", "petri", "organoid", "lab dish")
 _IN_VITRO_RE = re.compile(
     r"\bin\s+vitro\b|\bcell\s+cultures?\b|\bpetri\s+dish|\borganoids?\b|\bin\s+(?:a\s+)?lab\s+dish", re.IGNORECASE
 )
@@ -83,6 +101,10 @@ _PREVALENCE_RE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_RE = re.compile(r"[^.!?]+[.!?]?")
+# Cheap tests that let most sentences skip the participant patterns.
+_HAS_PEOPLE_RE = re.compile(rf"\b{_PEOPLE}\b", re.IGNORECASE)
+_HAS_DIGIT_RE = re.compile(r"\d")
+_HAS_NUMBER_WORD_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in NUMBER_WORDS) + r"|thousand|million)\b")
 NCT_RE = re.compile(r"\bNCT\s?(\d{8})\b", re.IGNORECASE)
 ISRCTN_RE = re.compile(r"\bISRCTN\s?(\d{8})\b", re.IGNORECASE)
 EUDRACT_RE = re.compile(r"\b(?:EudraCT\s*(?:number\s*)?:?\s*)(\d{4}-\d{6}-\d{2})\b", re.IGNORECASE)
@@ -145,6 +167,10 @@ def participants(text):
     subgroup), from sentences about a study — not prevalence figures ("affects 5 million people")."""
     counts = []
     for sentence in _SENTENCE_RE.findall(text):
+        if not (_HAS_DIGIT_RE.search(sentence) or _HAS_NUMBER_WORD_RE.search(sentence.lower())):
+            continue
+        if not _HAS_PEOPLE_RE.search(sentence):
+            continue
         if not _STUDY_CONTEXT_RE.search(sentence) or _PREVALENCE_RE.search(sentence):
             continue
         for pattern in PARTICIPANTS_RES:
@@ -157,27 +183,26 @@ def study_type(text, people=None):
     """(study type, phase): the design the text names; else inferred from what it says
     was done (a few treated patients are a case series; "in mice" an animal study)."""
     phase = None
-    match = PHASE_RE.search(text)
+    match = PHASE_RE.search(text) if "phase" in text.lower() else None
     if match:
         raw = match.group("phase").lower()
         phase = int(raw) if raw.isdigit() else _ROMAN.get(raw)
-    for kind, pattern in _EXPLICIT_RES:
-        if pattern.search(text):
+    lowered = text.lower()
+    for kind, keywords, pattern in _EXPLICIT_RES:
+        if any(keyword in lowered for keyword in keywords) and pattern.search(text):
             return kind, phase
     if phase:
         return StudyType.CLINICAL_TRIAL, phase
-    human_trial = any(
-        _TRIAL_RE.search(sentence) and not _ANIMAL_RE.search(sentence) for sentence in _SENTENCE_RE.findall(text)
-    )
-    if people and people <= 20 and not human_trial:
-        return (StudyType.CASE_REPORT if people == 1 else StudyType.CASE_SERIES), None
-    if people and human_trial:
-        return StudyType.CLINICAL_TRIAL, None
     if people:
-        return "", None
-    if _ANIMAL_RE.search(text):
+        human_trial = any(
+            _TRIAL_RE.search(sentence) and not _ANIMAL_RE.search(sentence) for sentence in _SENTENCE_RE.findall(text)
+        )
+        if people <= 20 and not human_trial:
+            return (StudyType.CASE_REPORT if people == 1 else StudyType.CASE_SERIES), None
+        return (StudyType.CLINICAL_TRIAL if human_trial else ""), None
+    if any(word in lowered for word in _ANIMAL_WORDS) and _ANIMAL_RE.search(text):
         return StudyType.ANIMAL, None
-    if _IN_VITRO_RE.search(text):
+    if any(word in lowered for word in _IN_VITRO_WORDS) and _IN_VITRO_RE.search(text):
         return StudyType.IN_VITRO, None
     return "", None
 
@@ -211,13 +236,14 @@ def extract(text, *, journals_found=()):
     """Evidence facts in `text` (title and body together)."""
     people = participants(text)
     kind, phase = study_type(text, people)
+    lowered = text.lower()
     trial_ids = sorted(
-        {f"NCT{m}" for m in NCT_RE.findall(text)}
-        | {f"ISRCTN{m}" for m in ISRCTN_RE.findall(text)}
-        | {f"EudraCT {m}" for m in EUDRACT_RE.findall(text)}
+        {f"NCT{m}" for m in (NCT_RE.findall(text) if "nct" in lowered else ())}
+        | {f"ISRCTN{m}" for m in (ISRCTN_RE.findall(text) if "isrctn" in lowered else ())}
+        | {f"EudraCT {m}" for m in (EUDRACT_RE.findall(text) if "eudract" in lowered else ())}
     )
     doi = ""
-    match = DOI_RE.search(text)
+    match = DOI_RE.search(text) if "10." in text else None
     if match:
         doi = match.group(1).rstrip(".,;:)]")
     return Evidence(
