@@ -246,22 +246,39 @@ def test_evidence_patterns(text, facts):
 
 
 def test_a_record_that_fails_while_saving_leaves_nothing(monkeypatch):
+    """The batch's transaction fails after its articles were inserted; each is then written
+    alone: the broken one fails with its reason and leaves no row, its neighbours import."""
     from articles.ingest import pipeline
 
-    real = pipeline.Linker.save_links
+    real = pipeline.Linker.new_links
 
     def broken(self, article, found):
+        rows = real(self, article, found)
         if article.title == "Broken":
-            real(self, article, found)
             raise ValueError("disk full")
-        return real(self, article, found)
+        return rows
 
-    monkeypatch.setattr(pipeline.Linker, "save_links", broken)
+    monkeypatch.setattr(pipeline.Linker, "new_links", broken)
     report = import_records(
-        read_records([{"title": "Broken", "body": STORY}, {"title": "Fine", "body": OTHER}]), publish=True
+        read_records(
+            [
+                {"title": "Before", "body": OTHER},
+                {"title": "Broken", "body": STORY},
+                {"title": "After", "body": OTHER.replace("Semaglutide", "Wegovy")},
+            ]
+        ),
+        publish=True,
     )
-    assert [i.status for i in report.items] == ["failed", "created"]
-    assert "disk full" in report.items[0].message
-    assert list(Article.objects.values_list("title", flat=True)) == ["Fine"]
+    assert [i.status for i in report.items] == ["created", "failed", "created"]
+    assert "disk full" in report.items[1].message and report.items[1].where == "record 2"
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["After", "Before"]
     assert not ArticleDrug.objects.filter(article__title="Broken").exists()
-    assert ArticleDrug.objects.filter(origin=LinkOrigin.AUTO).count() == 1
+    assert not Article.history.filter(title="Broken").exists()
+    assert ArticleDrug.objects.filter(origin=LinkOrigin.AUTO).count() == 2
+    assert all(link.published is not None for link in ArticleDrug.objects.all())
+
+
+def test_new_articles_are_indexed_for_search():
+    report = import_records(read_records([{"title": "Hair regrows", "body": STORY}]), publish=True)
+    assert report.counts["imported"] == 1
+    assert [article.title for article in Article.objects.search("ruxolitinib")] == ["Hair regrows"]

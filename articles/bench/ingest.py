@@ -49,19 +49,23 @@ def _names(alias_model, rng, n):
 
 
 def _story(rng, drugs, conditions, words=400):
+    """About `words` words in paragraphs of three to five sentences, like a news story."""
     mentions = [rng.choice(drugs) for _ in range(rng.randint(2, 4))] + [
         rng.choice(conditions) for _ in range(rng.randint(2, 4))
     ]
-    out = []
-    while len(out) < words:
+    paragraphs, paragraph, count = [], [], 0
+    while count < words:
         sentence = rng.sample(FILLER, rng.randint(10, 18))
         if mentions and rng.random() < 0.4:
             sentence.insert(rng.randint(0, len(sentence)), mentions.pop())
-        out.append(" ".join(sentence).capitalize() + ".")
-        out.extend([""] if rng.random() < 0.2 else [])
-        if sum(len(s.split()) for s in out) >= words:
-            break
-    return "\n".join(out).replace("\n\n", "\n")
+        paragraph.append(" ".join(sentence).capitalize() + ".")
+        count += len(sentence)
+        if len(paragraph) >= rng.randint(3, 5):
+            paragraphs.append(" ".join(paragraph))
+            paragraph = []
+    if paragraph:
+        paragraphs.append(" ".join(paragraph))
+    return "\n\n".join(paragraphs)
 
 
 def run(command, *, articles=None, repeat=None, seed=1, keep=False, **options):

@@ -17,6 +17,9 @@ those few are compared exactly.
 
 import hashlib
 import struct
+from collections import Counter, defaultdict
+
+from django.db import connection
 
 from ..models import Article, SyndicationBand
 from ..text import normalize
@@ -92,33 +95,65 @@ def similarity(a, b):
     return False, jaccard
 
 
-def find_original(shingle_hashes, bands, *, exclude_pk=None):
-    """(original article, score) for a story whose text copies a stored original, else (None, 0)."""
+def band_owners(band_lists):
+    """{(band, value): [article ids]} of stored originals sharing any of these bands (one query)."""
+    pairs = {pair for bands in band_lists for pair in bands}
+    owners = defaultdict(list)
+    if not pairs:
+        return owners
+    # Both IN lists use the (band, value) index; pairs are then checked exactly.
+    rows = SyndicationBand.objects.filter(
+        band__in=sorted({band for band, _ in pairs}), value__in=sorted({value for _, value in pairs})
+    ).values_list("article_id", "band", "value")
+    for article_id, band, value in rows:
+        if (band, value) in pairs:
+            owners[band, value].append(article_id)
+    return owners
+
+
+def find_original(shingle_hashes, bands, *, exclude_pk=None, owners=None):
+    """(original article, score) for a story whose text copies a stored original, else (None, 0).
+
+    `owners` (from band_owners) saves the lookup when a batch of stories was looked up at once.
+    """
     if len(shingle_hashes) < MIN_SHINGLES or not bands:
         return None, 0.0
-    from django.db.models import Count, Q
-
-    match_any = Q()
-    for band, value in bands:
-        match_any |= Q(band=band, value=value)
-    candidates = (
-        SyndicationBand.objects.filter(match_any)
-        .values("article_id")
-        .annotate(shared=Count("pk"))
-        .order_by("-shared", "article_id")[:10]
-    )
-    ids = [row["article_id"] for row in candidates if row["article_id"] != exclude_pk]
+    if owners is None:
+        owners = band_owners([bands])
+    shared = Counter(article_id for pair in bands for article_id in owners.get(pair, ()) if article_id != exclude_pk)
+    ids = [article_id for article_id, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:10]]
     if not ids:
         return None, 0.0
     best, best_score = None, 0.0
-    for article in Article.objects.filter(pk__in=ids).only("pk", "body", "canonical_id", "published", "imported_at"):
+    for article in Article.objects.filter(pk__in=ids).only("pk", "slug", "body", "canonical_id"):
         is_copy, score = similarity(shingle_hashes, shingles(article.body))
         if is_copy and score > best_score:
             best, best_score = article, score
     return best, best_score
 
 
-def index_original(article, bands):
-    """Store an original's band values (replacing any older ones)."""
-    SyndicationBand.objects.filter(article=article).delete()
-    SyndicationBand.objects.bulk_create(SyndicationBand(article=article, band=b, value=v) for b, v in bands)
+def band_rows(article, bands):
+    """(article id, band, value) rows for an original article's bands."""
+    return [(article.pk, band, value) for band, value in bands]
+
+
+def store_bands(rows, chunk=300):
+    """Insert band rows with multi-row INSERT statements (24 per original: building a model
+    instance per row, or a round trip per row, would cost more than the insert itself)."""
+    quote = connection.ops.quote_name
+    # Table and column names come from the model; values are parameters.
+    head = (
+        f"INSERT INTO {quote(SyndicationBand._meta.db_table)} "  # noqa: S608
+        f"({quote('article_id')}, {quote('band')}, {quote('value')}) VALUES "
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            cursor.execute(head + ", ".join(["(%s, %s, %s)"] * len(part)), [v for row in part for v in row])
+
+
+def index_original(article, bands, *, replace=False):
+    """Store an original's band values (replacing any older ones when `replace`)."""
+    if replace:
+        SyndicationBand.objects.filter(article=article)._raw_delete(SyndicationBand.objects.db)
+    store_bands(band_rows(article, bands))

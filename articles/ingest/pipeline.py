@@ -18,7 +18,9 @@ removed when the new text no longer mentions the entity). Evidence facts are onl
 filled where empty.
 """
 
+import dataclasses
 import html
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -33,6 +35,8 @@ from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
 from .. import services
+from ..indexing import bulk_indexing
+from ..indexing import queue as index_later
 from ..models import (
     Article,
     ArticleCondition,
@@ -302,21 +306,25 @@ class Found:
     new_institution: bool = False
 
 
+LINK_FIELDS = ["confidence", "matched_text", "first_offset", "mention_count", "in_title"]
+
+
 def _is_machine_suggestion(link):
     """A link no editor has touched: the only kind an import may change or remove."""
     return link.origin == LinkOrigin.AUTO and link.status == LinkStatus.SUGGESTED and link.reviewed_at is None
 
 
 class Linker:
-    """Finds an article's entities with the matcher; creates suggested new institutions."""
+    """Finds an article's entities with the matcher; resolves suggested new institutions."""
 
     def __init__(self, matcher, report):
         self.matcher = matcher
         self.report = report
-        self._institution_kinds = {}
         self._new_institutions = {}  # normalised name -> Institution, for this run
 
     def find(self, title, body):
+        """Found items for the entities the article mentions. Reads only; new institutions
+        come back with entity_id None (``resolve`` looks them up or creates them)."""
         found = {}
         medical = False
         new_names = {}
@@ -339,89 +347,113 @@ class Linker:
                     if item.first_offset is None:
                         item.first_offset, item.matched_text = mention.start, mention.text
             for new in result.new_institutions:
-                entry = new_names.setdefault(normalize(new.name), [new, 0, None, False])
+                item = new_names.get(normalize(new.name))
+                if item is None:
+                    item = new_names[normalize(new.name)] = Found(
+                        INSTITUTION, None, kind=new.kind, matched_text=new.name, new_institution=True
+                    )
                 if in_title:
-                    entry[3] = True
+                    item.in_title = True
                 else:
-                    entry[1] += 1
-                    if entry[2] is None:
-                        entry[2] = new.start
+                    item.count += 1
+                    if item.first_offset is None:
+                        item.first_offset = new.start
         if not medical:
-            found = {k: v for k, v in found.items() if k[0] != INSTITUTION or v.kind in ALWAYS_MEDICAL_KINDS}
-            return list(found.values())
-        for normalized, (new, count, offset, in_title) in new_names.items():
-            institution = self._institution_for(normalized, new)
-            key = (INSTITUTION, institution.pk)
-            if key not in found:
-                found[key] = Found(
-                    INSTITUTION,
-                    institution.pk,
+            return [v for k, v in found.items() if k[0] != INSTITUTION or v.kind in ALWAYS_MEDICAL_KINDS]
+        return [*found.values(), *new_names.values()]
+
+    def resolve(self, found):
+        """Give new institutions their entity ids (creating suggested ones); drop repeats."""
+        resolved, seen = [], set()
+        for item in found:
+            if item.entity_id is None:  # a copy: the plan may be written again after a rollback
+                institution = self._institution_for(normalize(item.matched_text), item)
+                item = dataclasses.replace(
+                    item,
+                    entity_id=institution.pk,
                     kind=institution.kind,
-                    matched_text=new.name,
-                    first_offset=offset,
-                    count=count,
-                    in_title=in_title,
                     new_institution=institution.origin == Origin.AUTO,
                 )
-        return list(found.values())
+            key = (item.entity_type, item.entity_id)
+            if key not in seen:
+                seen.add(key)
+                resolved.append(item)
+        return resolved
 
-    def _institution_for(self, normalized, new):
+    def forget_created(self):
+        """After a rollback: institutions created in it no longer exist."""
+        self._new_institutions.clear()
+
+    def _institution_for(self, normalized, item):
         institution = self._new_institutions.get(normalized)
         if institution is None:
             institution = Institution.objects.filter(aliases__normalized=normalized).order_by("pk").first()
         if institution is None:
             institution = Institution.objects.create(
-                name=new.name[:255],
-                slug=services.unique_slug(Institution, new.name),
-                kind=new.kind,
+                name=item.matched_text[:255],
+                slug=services.unique_slug(Institution, item.matched_text),
+                kind=item.kind,
                 origin=Origin.AUTO,
                 description="Suggested by the importer: a name shaped like an institution that the vocabulary lacks.",
             )
             InstitutionAlias.objects.create(
-                institution=institution, text=new.name[:300], kind="name", origin=Origin.AUTO
+                institution=institution, text=item.matched_text[:300], kind="name", origin=Origin.AUTO
             )
             self.report.new_institutions.append(institution.name)
         self._new_institutions[normalized] = institution
         return institution
 
-    def save_links(self, article, found):
-        """Create or refresh the machine's suggestions; editors' decisions stay. Returns the count."""
+    @staticmethod
+    def link_values(item):
+        return {
+            "confidence": confidence(
+                item.candidate,
+                count=item.count,
+                in_title=item.in_title,
+                contested=item.contested,
+                new_institution=item.new_institution,
+            ),
+            "matched_text": item.matched_text[:300],
+            "first_offset": item.first_offset,
+            "mention_count": item.count,
+            "in_title": item.in_title,
+        }
+
+    def new_links(self, article, found):
+        """Unsaved link rows for a new article, by entity type (its date copied if public)."""
+        public_date = article.published if article.is_public else None
+        rows = {entity_type: [] for entity_type in LINK_MODEL}
+        for item in found:
+            link_model = LINK_MODEL[item.entity_type]
+            rows[item.entity_type].append(
+                link_model(
+                    article=article,
+                    origin=LinkOrigin.AUTO,
+                    status=LinkStatus.SUGGESTED,
+                    published=public_date,
+                    **{f"{link_model.entity_field}_id": item.entity_id},
+                    **self.link_values(item),
+                )
+            )
+        return rows
+
+    def refresh_links(self, article, found):
+        """Re-import: refresh the machine's own suggestions; editors' decisions stay. Returns the new count."""
         existing = {}
         for entity_type, link_model in LINK_MODEL.items():
             for link in link_model.objects.filter(article=article):
                 existing[(entity_type, getattr(link, f"{link_model.entity_field}_id"))] = link
-        to_create = {entity_type: [] for entity_type in LINK_MODEL}
+        keys = {(item.entity_type, item.entity_id) for item in found}
+        to_create = self.new_links(article, [i for i in found if (i.entity_type, i.entity_id) not in existing])
         to_update = {entity_type: [] for entity_type in LINK_MODEL}
-        seen = set()
         for item in found:
-            key = (item.entity_type, item.entity_id)
-            seen.add(key)
-            values = {
-                "confidence": confidence(
-                    item.candidate,
-                    count=item.count,
-                    in_title=item.in_title,
-                    contested=item.contested,
-                    new_institution=item.new_institution,
-                ),
-                "matched_text": item.matched_text[:300],
-                "first_offset": item.first_offset,
-                "mention_count": item.count,
-                "in_title": item.in_title,
-            }
-            link = existing.get(key)
-            link_model = LINK_MODEL[item.entity_type]
-            if link is None:
-                to_create[item.entity_type].append(
-                    link_model(
-                        article=article,
-                        origin=LinkOrigin.AUTO,
-                        status=LinkStatus.SUGGESTED,
-                        **{f"{link_model.entity_field}_id": item.entity_id},
-                        **values,
-                    )
-                )
-            elif _is_machine_suggestion(link) and any(getattr(link, n) != v for n, v in values.items()):
+            link = existing.get((item.entity_type, item.entity_id))
+            values = self.link_values(item)
+            if (
+                link is not None
+                and _is_machine_suggestion(link)
+                and any(getattr(link, n) != v for n, v in values.items())
+            ):
                 for name, value in values.items():
                     setattr(link, name, value)
                 to_update[item.entity_type].append(link)
@@ -429,23 +461,39 @@ class Linker:
             if to_create[entity_type]:
                 bulk_create_with_history(to_create[entity_type], link_model)
             if to_update[entity_type]:
-                link_model.objects.bulk_update(
-                    to_update[entity_type], ["confidence", "matched_text", "first_offset", "mention_count", "in_title"]
-                )
-        stale = {entity_type: [] for entity_type in LINK_MODEL}
-        for (entity_type, entity_id), link in existing.items():
-            if (entity_type, entity_id) not in seen and _is_machine_suggestion(link):
-                stale[entity_type].append(link.pk)
-        for entity_type, link_model in LINK_MODEL.items():
-            if stale[entity_type]:
-                link_model.objects.filter(pk__in=stale[entity_type]).delete()
-        return sum(len(v) for v in to_create.values())
+                link_model.objects.bulk_update(to_update[entity_type], LINK_FIELDS)
+            stale = [
+                link.pk
+                for (kind, _), link in existing.items()
+                if kind == entity_type and (kind, _) not in keys and _is_machine_suggestion(link)
+            ]
+            if stale:
+                link_model.objects.filter(pk__in=stale).delete()
+        return sum(len(rows) for rows in to_create.values())
 
 
 # --------------------------------------------------------------------------- the pipeline
 
 
+@dataclass
+class Plan:
+    """A new article, prepared, linked and checked for duplicates, ready to be written."""
+
+    where: str
+    prepared: Prepared
+    found: list
+    facts: object
+    bands: list
+    original: Article | None = None
+    score: float = 0.0
+
+
 class Importer:
+    """Imports records in batches: each record is read, cleaned, linked and checked on its
+    own; the new articles of a batch are then written together in one transaction, all or
+    none. When that transaction fails, each article of the batch is written again in a
+    transaction of its own, so a bad record fails alone and leaves nothing behind."""
+
     def __init__(self, *, publish=False, source="", user=None, dry_run=False, matcher=None):
         self.publish = publish
         self.default_source = source or ""
@@ -453,6 +501,7 @@ class Importer:
         self.report = ImportReport(dry_run=dry_run)
         self.linker = Linker(matcher or get_matcher(), self.report)
         self._sources = {}
+        self._journal_names = None
 
     def source_for(self, name):
         if not name:
@@ -465,66 +514,218 @@ class Importer:
             self._sources[slug] = source
         return self._sources[slug]
 
-    def run_one(self, record):
-        if isinstance(record, ReadError):
-            return self.report.add(ItemResult(FAILED, record.where, record.reason))
-        if isinstance(record, Skipped):
-            return self.report.add(ItemResult(SKIPPED, record.where, record.reason))
-        if not isinstance(record, Record):
-            return self.report.add(ItemResult(FAILED, "?", f"not a record: {type(record).__name__}"))
-        try:
-            prepared = prepare(record, default_source=self.default_source)
-            with transaction.atomic():
-                item = self._save(prepared)
-        except RecordError as exc:
-            item = ItemResult(FAILED, record.where, str(exc))
-        except (DatabaseError, ValidationError, ValueError) as exc:
-            item = ItemResult(FAILED, record.where, f"could not be saved: {exc}")
-        return self.report.add(item)
+    # ----------------------------------------------------------------- one batch
 
-    def _save(self, p):
-        article = Article.objects.filter(source_url=p.url).first() if p.url else None
-        if article is not None:
-            return self._update(article, p)
-        same = Article.objects.filter(content_hash=p.content_hash).only("pk", "slug").order_by("pk").first()
-        if same is not None:
-            return ItemResult(DUPLICATE, p.where, f"same text as {same.slug}; not imported again", same.slug, same.pk)
-        shingle_set = dedupe.shingles(p.body)
-        bands = dedupe.band_values(shingle_set)
-        original, score = dedupe.find_original(shingle_set, bands)
-        article = Article(
-            title=p.title,
-            slug=services.unique_slug(
-                Article,
-                p.title,
-                max_length=100,
-                suffixes=(p.source_name, p.published.date().isoformat() if p.published else ""),
-            ),
-            body=p.body,
-            summary=p.summary,
-            source=self.source_for(p.source_name),
-            source_url=p.url,
-            author=p.author,
-            published=p.published,
-            content_hash=p.content_hash,
-            canonical=original,
-            syndication_similarity=round(score, 3) if original else None,
-        )
+    def run_batch(self, records, progress=None, start=0):
+        """Import a batch of records; reports every one of them (in order) to `progress`."""
+        results = [None] * len(records)
+        plans = {}  # index -> Plan, in record order
+        prepared = {}
+        for i, record in enumerate(records):
+            item = self._check_record(record)
+            if item is not None:
+                results[i] = item
+                continue
+            try:
+                prepared[i] = prepare(record, default_source=self.default_source)
+            except RecordError as exc:
+                results[i] = ItemResult(FAILED, record.where, str(exc))
+        by_url, by_hash = self._existing(prepared.values())
+        signatures = {}
+        for i, p in prepared.items():
+            shingle_set = dedupe.shingles(p.body)
+            signatures[i] = (shingle_set, dedupe.band_values(shingle_set))
+        owners = dedupe.band_owners(bands for _, bands in signatures.values())
+        planned_urls, planned_hashes, planned_bands = set(), set(), set()
+        for i, p in prepared.items():
+            if p.url in planned_urls or p.content_hash in planned_hashes:
+                # The same story earlier in this batch: write the batch so far, then compare.
+                self._flush(plans, results)
+                planned_urls.clear(), planned_hashes.clear(), planned_bands.clear()
+                more_urls, more_hashes = self._existing([p])
+                by_url.update(more_urls)
+                by_hash.update(more_hashes)
+            if p.url and p.url in by_url:
+                results[i] = self._atomic(p.where, self._update, by_url[p.url], p)
+                continue
+            same = by_hash.get(p.content_hash)
+            if same is not None:
+                message = f"same text as {same.slug}; not imported again"
+                results[i] = ItemResult(DUPLICATE, p.where, message, same.slug, same.pk)
+                continue
+            plan = self._plan(p, *signatures[i], owners)
+            if planned_bands.intersection(plan.bands):
+                # Perhaps a copy of an article planned in this batch: write those first.
+                self._flush(plans, results)
+                planned_urls.clear(), planned_hashes.clear(), planned_bands.clear()
+                plan = self._plan(p, *signatures[i], None)
+            plans[i] = plan
+            planned_urls.add(p.url)
+            planned_hashes.add(p.content_hash)
+            if plan.original is None:
+                planned_bands.update(plan.bands)
+        self._flush(plans, results)
+        for offset, item in enumerate(results):
+            self.report.add(item)
+            if progress:
+                progress(start + offset + 1, item)
+
+    @staticmethod
+    def _check_record(record):
+        if isinstance(record, ReadError):
+            return ItemResult(FAILED, record.where, record.reason)
+        if isinstance(record, Skipped):
+            return ItemResult(SKIPPED, record.where, record.reason)
+        if not isinstance(record, Record):
+            return ItemResult(FAILED, "?", f"not a record: {type(record).__name__}")
+        return None
+
+    @staticmethod
+    def _existing(prepared):
+        """Articles already stored with the same URL, and the first with the same text."""
+        prepared = list(prepared)
+        urls = [p.url for p in prepared if p.url]
+        hashes = [p.content_hash for p in prepared]
+        by_url = {a.source_url: a for a in Article.objects.filter(source_url__in=urls)} if urls else {}
+        by_hash = {}
+        for article in (
+            Article.objects.filter(content_hash__in=hashes).only("pk", "slug", "content_hash").order_by("-pk")
+        ):
+            by_hash[article.content_hash] = article  # the lowest pk wins
+        return by_url, by_hash
+
+    def _plan(self, p, shingle_set, bands, owners):
+        original, score = dedupe.find_original(shingle_set, bands, owners=owners)
         found = self.linker.find(p.title, p.body)
-        facts = self._facts(p, found)
-        for name, value in facts.fields().items():
-            setattr(article, name, value or (None if name in ("trial_phase", "participants") else ""))
-        article.save()
-        links = self._save_links(article, found)
-        for registry_id in facts.trial_ids:
-            ArticleTrial.objects.get_or_create(article=article, registry_id=registry_id)
-        if original is None:
-            dedupe.index_original(article, bands)
-        self._publish(article)
-        if original is not None:
-            message = f"{article.slug}: a copy of {original.slug} (similarity {score:.2f}); {links} links"
-            return ItemResult(SYNDICATED, p.where, message, article.slug, article.pk)
-        return ItemResult(CREATED, p.where, f"{article.slug}: {links} links", article.slug, article.pk)
+        return Plan(
+            where=p.where,
+            prepared=p,
+            found=found,
+            facts=self._facts(p, found),
+            bands=bands,
+            original=original,
+            score=score,
+        )
+
+    def _atomic(self, where, action, *args):
+        try:
+            with transaction.atomic():
+                return action(*args)
+        except RecordError as exc:
+            self._after_rollback()
+            return ItemResult(FAILED, where, str(exc))
+        except (DatabaseError, ValidationError, ValueError) as exc:
+            self._after_rollback()
+            return ItemResult(FAILED, where, f"could not be saved: {exc}")
+
+    def _after_rollback(self):
+        self._sources.clear()
+        self.linker.forget_created()
+
+    def _flush(self, plans, results):
+        """Write the planned new articles: together, or one by one if that fails."""
+        if not plans:
+            return
+        items = list(plans.items())
+        plans.clear()
+        try:
+            with transaction.atomic():
+                written = self._create([plan for _, plan in items])
+        except (DatabaseError, ValidationError, ValueError, RecordError):
+            self._after_rollback()
+            for i, plan in items:
+                outcome = self._atomic(plan.where, self._create, [plan])
+                results[i] = outcome if isinstance(outcome, ItemResult) else outcome[0]
+            return
+        for (i, _), item in zip(items, written, strict=True):
+            results[i] = item
+
+    # ----------------------------------------------------------------- writing
+
+    def _create(self, plans):
+        """Insert new articles with their links, trial ids and syndication bands. Returns items."""
+        now = timezone.now()
+        slugs = self._slugs([plan.prepared for plan in plans])
+        articles = []
+        for plan, slug in zip(plans, slugs, strict=True):
+            p = plan.prepared
+            article = Article(
+                title=p.title,
+                slug=slug,
+                body=p.body,
+                summary=p.summary,
+                source=self.source_for(p.source_name),
+                source_url=p.url,
+                author=p.author,
+                published=p.published,
+                imported_at=now,
+                content_hash=p.content_hash,
+                canonical=plan.original,
+                syndication_similarity=round(plan.score, 3) if plan.original else None,
+            )
+            for name, value in plan.facts.fields().items():
+                setattr(article, name, value or (None if name in ("trial_phase", "participants") else ""))
+            if self.publish:
+                # Published from the first write: the links are born with the copied date.
+                services.mark_published(article, by=self.user, when=now)
+            articles.append(article)
+        Article.objects.bulk_create(articles)
+        Article.history.bulk_history_create(articles, default_user=self.user, default_date=now)
+        index_later(article.pk for article in articles)
+
+        rows = {entity_type: [] for entity_type in LINK_MODEL}
+        trials, bands, items = [], [], []
+        for plan, article in zip(plans, articles, strict=True):
+            found = self.linker.resolve(plan.found)
+            for entity_type, links in self.linker.new_links(article, found).items():
+                rows[entity_type].extend(links)
+            trials.extend(ArticleTrial(article=article, registry_id=r) for r in plan.facts.trial_ids)
+            if plan.original is None:
+                bands.extend(dedupe.band_rows(article, plan.bands))
+            links = len(found)
+            self.report.links += links
+            if plan.original is not None:
+                message = f"{article.slug}: a copy of {plan.original.slug} (similarity {plan.score:.2f}); {links} links"
+                items.append(ItemResult(SYNDICATED, plan.where, message, article.slug, article.pk))
+            else:
+                items.append(
+                    ItemResult(CREATED, plan.where, f"{article.slug}: {links} links", article.slug, article.pk)
+                )
+        for entity_type, link_model in LINK_MODEL.items():
+            if rows[entity_type]:
+                link_model.objects.bulk_create(rows[entity_type])
+                link_model.history.bulk_history_create(rows[entity_type], default_user=self.user, default_date=now)
+        ArticleTrial.objects.bulk_create(trials)
+        dedupe.store_bands(bands)
+        return items
+
+    @staticmethod
+    def _slugs(prepared):
+        """A free slug per new article: title, then title-source, title-date, then -2, -3…"""
+        candidates = []
+        for p in prepared:
+            base = slugify(p.title)[:80].strip("-") or "article"
+            options = [base]
+            if p.source_name:
+                options.append(f"{base}-{slugify(p.source_name)[:40]}".strip("-"))
+            if p.published:
+                options.append(f"{options[-1]}-{p.published.date().isoformat()}")
+            candidates.append(options)
+        taken = set(
+            Article.objects.filter(slug__in=[o for options in candidates for o in options]).values_list(
+                "slug", flat=True
+            )
+        )
+        slugs = []
+        for options in candidates:
+            slug = next((o for o in options if o not in taken), None)
+            if slug is None:
+                slug = services.unique_slug(Article, options[-1], max_length=100)
+                while slug in taken:
+                    slug = services.unique_slug(Article, f"{slug}-x", max_length=100)
+            taken.add(slug)
+            slugs.append(slug)
+        return slugs
 
     def _update(self, article, p):
         values = {
@@ -542,44 +743,40 @@ class Importer:
         if changed:
             for name in changed:
                 setattr(article, name, values[name])
-            found = self.linker.find(p.title, p.body)
+            found = self.linker.resolve(self.linker.find(p.title, p.body))
             facts = self._facts(p, found)
             for name, value in facts.fields().items():
                 if value and not getattr(article, name):
                     setattr(article, name, value)
             article.save()
-            for registry_id in facts.trial_ids:
-                ArticleTrial.objects.get_or_create(article=article, registry_id=registry_id)
+            ArticleTrial.objects.bulk_create(
+                [ArticleTrial(article=article, registry_id=r) for r in facts.trial_ids], ignore_conflicts=True
+            )
             if "body" in changed and article.canonical_id is None:
-                dedupe.index_original(article, dedupe.band_values(dedupe.shingles(article.body)))
-            self._save_links(article, found)
+                dedupe.index_original(article, dedupe.band_values(dedupe.shingles(article.body)), replace=True)
+            self.report.links += self.linker.refresh_links(article, found)
             if article.published and article.status == ArticleStatus.PUBLISHED:
                 services.sync_link_dates(article_ids=[article.pk])
-        self._publish(article)
+        if wants_publish:
+            services.publish(article=article, by=self.user)
         what = ", ".join(changed) if changed else "status"
         return ItemResult(UPDATED, p.where, f"{article.slug}: updated {what}", article.slug, article.pk)
 
-    @staticmethod
-    def _facts(p, found):
+    def _facts(self, p, found):
         """Evidence facts; the journal is the first journal institution the body names."""
+        if self._journal_names is None:
+            self._journal_names = dict(
+                Institution.objects.filter(kind=InstitutionKind.JOURNAL).values_list("pk", "name")
+            )
         journals = sorted(
             (item for item in found if item.entity_type == INSTITUTION and item.kind == InstitutionKind.JOURNAL),
             key=lambda item: (item.first_offset is None, item.first_offset or 0),
         )
-        names = []
-        if journals:
-            by_pk = dict(Institution.objects.filter(pk__in=[j.entity_id for j in journals]).values_list("pk", "name"))
-            names = [by_pk[j.entity_id] for j in journals if j.entity_id in by_pk]
+        names = [self._journal_names[j.entity_id] for j in journals if j.entity_id in self._journal_names]
         return evidence.extract(f"{p.title}\n\n{p.body}", journals_found=names)
 
-    def _save_links(self, article, found):
-        count = self.linker.save_links(article, found)
-        self.report.links += count
-        return count
 
-    def _publish(self, article):
-        if self.publish and article.status != ArticleStatus.PUBLISHED:
-            services.publish(article=article, by=self.user)
+BATCH_SIZE = 100  # records read and linked, then written together
 
 
 def import_records(records, *, publish=False, source="", dry_run=False, user=None, progress=None, matcher=None):
@@ -595,7 +792,9 @@ def import_records(records, *, publish=False, source="", dry_run=False, user=Non
 
 
 def _run(importer, records, progress):
-    for n, record in enumerate(records, start=1):
-        item = importer.run_one(record)
-        if progress:
-            progress(n, item)
+    records = iter(records)
+    done = 0
+    while batch := list(itertools.islice(records, BATCH_SIZE)):
+        with bulk_indexing():
+            importer.run_batch(batch, progress, start=done)
+        done += len(batch)
