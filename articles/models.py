@@ -776,3 +776,32 @@ class SyndicationBand(models.Model):
 
     def __str__(self):
         return f"{self.article_id} band {self.band}"
+
+
+# --------------------------------------------------------------------------- search
+
+
+class FacetSnapshot(models.Model):
+    """Facet counts of one large result set, precomputed (articles.search.facets).
+
+    Counting facets means reading the links of every article in the result; for an
+    entity with thousands of articles that is the slowest part of a search. Its
+    counts are computed once by ``refresh_search_facets`` and used while the live
+    result count stays within a small drift of ``total`` (else counted live again).
+    """
+
+    kind = models.CharField(max_length=16)  # "condition", "drug" or "institution"
+    entity_id = models.PositiveBigIntegerField()
+    narrower = models.BooleanField(default=False, help_text="A condition with its narrower MeSH conditions.")
+    total = models.PositiveIntegerField(help_text="Public articles in the result set when counted.")
+    facets = models.JSONField(default=dict)
+    built_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["kind", "entity_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "entity_id", "narrower"], name="facetsnapshot_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.entity_id}{' (with narrower)' if self.narrower else ''}: {self.total} articles"
