@@ -1,0 +1,123 @@
+"""Autocomplete: entities whose names start with what was typed, best first (two queries).
+
+"rux" → Ruxolitinib, "jak" → Jakafi → Ruxolitinib. Candidates are aliases whose
+normalised form starts with the normalised input (a prefix scan of the alias index
+on both databases), one per entity; they are ranked by an exact match, the entity's
+own name, a brand name, how many public articles the entity has (counted up to
+COUNT_CAP through the link tables' covering index) and shortness.
+"""
+
+# SQL here is assembled from constant fragments (table and column names); values are parameters.
+# ruff: noqa: S608
+
+import math
+from dataclasses import dataclass
+
+from django.db import connection
+
+from ..text import normalize
+from .kinds import BY_NAME, KINDS
+
+LIMIT = 8
+CANDIDATES_PER_KIND = 30
+COUNT_CAP = 1000
+MAX_INPUT = 100
+
+
+@dataclass
+class Suggestion:
+    kind: str
+    entity_id: int
+    name: str
+    slug: str
+    alias: str  # the name that matched what was typed
+    alias_kind: str
+    is_brand: bool
+    article_count: int = 0  # capped at COUNT_CAP
+    score: float = 0.0
+
+    @property
+    def label(self):
+        return self.name if self.alias.casefold() == self.name.casefold() else f"{self.alias} → {self.name}"
+
+    @property
+    def url(self):
+        return BY_NAME[self.kind].model(slug=self.slug).get_absolute_url()
+
+    @property
+    def count_capped(self):
+        return self.article_count >= COUNT_CAP
+
+
+def _prefix_condition(prefix):
+    """(sql, params) for `normalized` starting with `prefix`, using the btree index."""
+    if connection.vendor == "postgresql":
+        # varchar_pattern_ops index (migration 0005); normalised text has no % or _.
+        return "a.normalized LIKE %s", [prefix + "%"]
+    # SQLite compares text bytewise: the prefix range is an index range.
+    return "a.normalized >= %s AND a.normalized < %s", [prefix, prefix + "\U0010ffff"]
+
+
+def suggest(text, limit=LIMIT):
+    """[Suggestion, ...] best first for what was typed (at most `limit`)."""
+    prefix = normalize((text or "")[:MAX_INPUT])
+    if not prefix:
+        return []
+    condition, condition_params = _prefix_condition(prefix)
+    # Shortest names first; for one letter (thousands of names) the index order is enough.
+    order = "LENGTH(a.normalized), a.normalized" if len(prefix) > 1 else "a.normalized"
+    parts, params = [], []
+    for kind in KINDS:
+        parts.append(
+            f"SELECT * FROM (SELECT '{kind.name}' AS kind, e.id, e.name, e.slug, a.text, a.normalized, a.kind AS "
+            f"alias_kind, a.is_brand FROM {kind.alias_table} a JOIN {kind.entity_table} e ON e.id = a.{kind.column} "
+            f"WHERE {condition} ORDER BY {order} "
+            f"LIMIT {CANDIDATES_PER_KIND}) {kind.name}_hits"
+        )
+        params.extend(condition_params)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+
+    best = {}
+    for kind, entity_id, name, slug, alias, normalized, alias_kind, is_brand in rows:
+        suggestion = Suggestion(kind, entity_id, name, slug, alias, alias_kind, bool(is_brand))
+        suggestion.score = _alias_score(suggestion, normalized, prefix)
+        key = (kind, entity_id)
+        if key not in best or suggestion.score > best[key].score:
+            best[key] = suggestion
+    shortlist = sorted(best.values(), key=lambda s: -s.score)[: limit * 3]
+    _add_counts(shortlist)
+    for suggestion in shortlist:
+        suggestion.score += 0.8 * math.log10(1 + suggestion.article_count)
+    shortlist.sort(key=lambda s: (-s.score, s.name.lower()))
+    return shortlist[:limit]
+
+
+def _alias_score(suggestion, normalized, prefix):
+    score = 3.0 if normalized == prefix else 0.0
+    if suggestion.alias.casefold() == suggestion.name.casefold():
+        score += 0.5
+    if suggestion.is_brand:
+        score += 0.3
+    return score - 0.02 * len(normalized)
+
+
+def _add_counts(suggestions):
+    """Public article counts (capped) for the suggestions' entities, in one query."""
+    if not suggestions:
+        return
+    parts, params = [], []
+    for kind in KINDS:
+        ids = [s.entity_id for s in suggestions if s.kind == kind.name]
+        for entity_id in ids:
+            parts.append(
+                f"SELECT '{kind.name}', %s, (SELECT COUNT(*) FROM (SELECT 1 FROM {kind.link_table} "
+                f"WHERE {kind.column} = %s AND published IS NOT NULL AND status <> 'rejected' LIMIT {COUNT_CAP}) c)"
+            )
+            params.extend([entity_id, entity_id])
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        counts = {(kind, int(entity_id)): count for kind, entity_id, count in cursor.fetchall()}
+    for suggestion in suggestions:
+        suggestion.article_count = counts.get((suggestion.kind, suggestion.entity_id), 0)

@@ -1,0 +1,95 @@
+"""Why a result matched, in words: "mentions Ruxolitinib in the title (you searched
+Jakafi, a brand name of Ruxolitinib)"."""
+
+import re
+
+from ..models import AliasKind, LinkStatus
+
+RELATIONS = {
+    AliasKind.NAME: "the name of",
+    AliasKind.SYNONYM: "another name for",
+    AliasKind.ABBREVIATION: "an abbreviation for",
+    AliasKind.LAY: "an everyday name for",
+    AliasKind.BRITISH: "the British spelling of",
+    AliasKind.MISSPELLING: "a common misspelling of",
+}
+
+
+def you_searched(match):
+    """'you searched Jakafi, a brand name of Ruxolitinib', or None when nothing needs saying."""
+    name = match.entity.name
+    if match.fuzzy:
+        return f"you searched “{match.typed}”; the closest name is {match.alias}"
+    if match.is_brand:
+        return f"you searched {match.typed}, a brand name of {name}"
+    if match.alias.casefold() == name.casefold():
+        return None
+    return f"you searched {match.typed}, {RELATIONS.get(match.alias_kind, 'another name for')} {name}"
+
+
+def _mention(name, link):
+    where = []
+    if link.in_title:
+        where.append("in the title")
+    if link.mention_count:
+        times = "once" if link.mention_count == 1 else f"{link.mention_count} times"
+        where.append(f"{times} in the text")
+    return f"mentions {name}" + (" " + " and ".join(where) if where else "")
+
+
+def _links(article):
+    return {
+        "condition": {link.condition_id: link for link in getattr(article, "public_condition_links", [])},
+        "drug": {link.drug_id: link for link in getattr(article, "public_drug_links", [])},
+        "institution": {link.institution_id: link for link in getattr(article, "public_institution_links", [])},
+    }
+
+
+def group_links(article, group):
+    """[(match, link, narrower entity name or None)] of the article's links behind a group."""
+    links = _links(article)
+    found = []
+    for match in group.matches:
+        entity = match.entity
+        link = links[entity.kind].get(entity.id)
+        if link is not None:
+            found.append((match, link, None))
+            continue
+        for child_id, child_name, _slug in group.narrower.get(entity.id, []):
+            child_link = links["condition"].get(child_id)
+            if child_link is not None:
+                found.append((match, child_link, child_name))
+                break
+    return found
+
+
+def reasons(article, groups, words, *, text_for_words=""):
+    """The reasons, as a list of sentences (first letter capitalised)."""
+    result = []
+    for group in groups:
+        for match, link, narrower in group_links(article, group)[:2]:
+            if narrower:
+                text = _mention(narrower, link) + f", a narrower condition under {match.entity.name}"
+            else:
+                text = _mention(match.entity.name, link)
+            note = you_searched(match)
+            if note:
+                text += f" ({note})"
+            if link.status == LinkStatus.SUGGESTED:
+                text += "; the link was suggested by machine, not yet checked by an editor"
+            result.append(text)
+    if words:
+        haystack = text_for_words or f"{article.title}\n{article.summary}"
+        present = [w for w in words if re.search(r"(?<!\w)" + re.escape(w), haystack, re.IGNORECASE)]
+        if present:
+            quoted = ", ".join(f"“{w}”" for w in present)
+            result.append(f"contains {quoted}")
+    if article.canonical_id and article.canonical:
+        original = article.canonical
+        source = f" by {original.source.name}" if original.source else ""
+        result.append(f"a syndicated copy of “{original.title}”, first published{source}")
+    return [text[:1].upper() + text[1:] for text in result]
+
+
+def why(article, groups, words, *, text_for_words=""):
+    return "; ".join(reasons(article, groups, words, text_for_words=text_for_words))

@@ -1,0 +1,102 @@
+"""Full text over modelsearch's index: SQLite FTS5 or PostgreSQL tsvector columns.
+
+modelsearch keeps the index (``Article.search_fields``: title boosted, summary,
+body) up to date on every save. We query its tables directly rather than through
+``Article.objects.search()`` because search needs what that generic path cannot do
+cheaply: rank only a capped set of candidates and combine with link-table results.
+modelsearch's own query ranks every match (PostgreSQL joins through a text cast,
+SQLite re-runs the MATCH per row), which is fine for the admin but not at a million
+articles.
+
+Words are normalised tokens (letters and digits only), passed as parameters and
+quoted for FTS5, so no query syntax ("NEAR(", "*", quotes, OR) reaches the engine.
+"""
+
+# SQL here is assembled from constant fragments (table and column names); values are parameters.
+# ruff: noqa: S608
+
+from django.db import connection
+
+INDEX = "modelsearch_indexentry"
+FTS = "modelsearch_indexentry_fts"
+ARTICLE_TYPE = (
+    "(SELECT id FROM django_content_type WHERE app_label = 'articles' AND model = 'article')"  # the Article rows
+)
+
+
+def _is_postgres():
+    return connection.vendor == "postgresql"
+
+
+def _fts5_phrase(word):
+    return '"' + word.replace('"', '""') + '"'
+
+
+def fts5_query(words, operator="AND"):
+    """An FTS5 MATCH expression over title and body for `words` (all quoted)."""
+    return "{body title} : (" + f" {operator} ".join(_fts5_phrase(w) for w in words) + ")"
+
+
+def word_conditions(words):
+    """(sql, params), PostgreSQL: index row `ie` holds every word, in its title or body.
+
+    Each word is its own tsquery so that the GIN indexes on title and body both serve
+    it (a word may be in the title, another in the body). Words are never stopwords
+    of the text-search configuration: query.STOPWORDS holds PostgreSQL's English list.
+    """
+    conditions, params = [], []
+    for word in words:
+        conditions.append("(ie.title @@ plainto_tsquery(%s) OR ie.body @@ plainto_tsquery(%s))")
+        params.extend([word, word])
+    return " AND ".join(conditions), params
+
+
+def matching_ids(words):
+    """(sql, params): ids of articles whose indexed text has every word (any status)."""
+    if _is_postgres():
+        conditions, params = word_conditions(words)
+        sql = (
+            f"SELECT CAST(ie.object_id AS bigint) FROM {INDEX} ie "
+            f"WHERE ie.content_type_id = {ARTICLE_TYPE} AND {conditions}"
+        )
+        return sql, params
+    sql = (
+        f"SELECT CAST(ie.object_id AS integer) FROM {FTS} JOIN {INDEX} ie ON ie.id = {FTS}.rowid "
+        f"WHERE {FTS} MATCH %s AND ie.content_type_id = {ARTICLE_TYPE}"
+    )
+    return sql, [fts5_query(words)]
+
+
+def rank_expression(words):
+    """(sql, params) of a text-rank column over `ie` (PostgreSQL) or the FTS5 row (SQLite)."""
+    if _is_postgres():
+        query = " || ".join(["plainto_tsquery(%s)"] * len(words))
+        return f"(ts_rank(ie.title, {query}) * ie.title_norm + ts_rank(ie.body, {query}))", [*words, *words]
+    # FTS5 columns are (autocomplete, body, title); bm25 is lower for better matches.
+    return f"(-bm25({FTS}, 0.0, 1.0, 4.0))", []
+
+
+def rank(words, article_ids):
+    """{article id: text rank} of the given articles for any of `words` (one query)."""
+    words, article_ids = list(words), list(article_ids)
+    if not words or not article_ids:
+        return {}
+    rank_sql, rank_params = rank_expression(words)
+    placeholders = ", ".join(["%s"] * len(article_ids))
+    object_ids = [str(pk) for pk in article_ids]
+    if _is_postgres():
+        sql = (
+            f"SELECT CAST(ie.object_id AS bigint), {rank_sql} FROM {INDEX} ie "
+            f"WHERE ie.content_type_id = {ARTICLE_TYPE} AND ie.object_id IN ({placeholders})"
+        )
+        params = [*rank_params, *object_ids]
+    else:
+        sql = (
+            f"SELECT CAST(ie.object_id AS integer), {rank_sql} FROM {FTS} "
+            f"JOIN {INDEX} ie ON ie.id = {FTS}.rowid "
+            f"WHERE {FTS} MATCH %s AND ie.content_type_id = {ARTICLE_TYPE} AND ie.object_id IN ({placeholders})"
+        )
+        params = [*rank_params, fts5_query(words, "OR"), *object_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {article_id: float(score or 0.0) for article_id, score in cursor.fetchall()}

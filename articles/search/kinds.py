@@ -1,0 +1,49 @@
+"""The three kinds of entity search resolves to, and their tables."""
+
+from dataclasses import dataclass
+
+from ..models import (
+    ArticleCondition,
+    ArticleDrug,
+    ArticleInstitution,
+    Condition,
+    ConditionAlias,
+    Drug,
+    DrugAlias,
+    Institution,
+    InstitutionAlias,
+)
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # "drug"
+    plural: str  # "drugs" (JSON keys, facet names)
+    model: type
+    alias_model: type
+    link_model: type
+
+    @property
+    def column(self):
+        """The link table's entity column ("drug_id")."""
+        return f"{self.link_model.entity_field}_id"
+
+    @property
+    def link_table(self):
+        return self.link_model._meta.db_table
+
+    @property
+    def alias_table(self):
+        return self.alias_model._meta.db_table
+
+    @property
+    def entity_table(self):
+        return self.model._meta.db_table
+
+
+DRUG = Kind("drug", "drugs", Drug, DrugAlias, ArticleDrug)
+CONDITION = Kind("condition", "conditions", Condition, ConditionAlias, ArticleCondition)
+INSTITUTION = Kind("institution", "institutions", Institution, InstitutionAlias, ArticleInstitution)
+KINDS = (DRUG, CONDITION, INSTITUTION)
+BY_NAME = {kind.name: kind for kind in KINDS}
+BY_PLURAL = {kind.plural: kind for kind in KINDS}

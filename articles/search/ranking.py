@@ -1,0 +1,61 @@
+"""How results are ordered: link strength, recency and text rank, blended.
+
+Stage one, in SQL over every matching link row (``retrieval``):
+
+    score = Σ over query parts of the article's best link strength  + recency
+
+    link strength = 1.0 if an editor confirmed the link, else 0.5 + 0.3 × confidence
+                  + 0.8 if the name is in the title
+                  + 0.08 × mentions (at most 8)
+                  × 0.8 when the link is to a narrower condition than the one searched
+    recency       = 0.8 / (1 + age in days / 365)
+
+Stage two, in Python over the best CANDIDATES of stage one: add the full-text rank
+of the words typed (normalised to 0–1 by the best candidate, × TEXT_WEIGHT), so an
+article that says "Jakafi" ranks above one that only says "ruxolitinib" for the query
+"Jakafi"; then syndicated copies go after every original in the window, so that
+copies of one story do not crowd out other stories (the copy is still found, and
+counted, just below). Pages past the window keep the stage-one order.
+
+For word-only queries stage one is the normalised text rank × TEXT_WEIGHT + recency.
+"""
+
+CANDIDATES = 200  # best stage-one rows re-ranked in stage two
+
+CONFIRMED = 1.0
+SUGGESTED_BASE = 0.5
+SUGGESTED_CONFIDENCE = 0.3
+IN_TITLE = 0.8
+PER_MENTION = 0.08
+MAX_MENTIONS = 8
+NARROWER_WEIGHT = 0.8
+RECENCY_WEIGHT = 0.8
+HALF_LIFE_DAYS = 365.0
+TEXT_WEIGHT = 1.0
+
+# Precomputed facet counts (FacetSnapshot) are used while the live total is within
+# this share (or this many articles) of the total they were counted on.
+SNAPSHOT_DRIFT = 0.02
+SNAPSHOT_DRIFT_MIN = 10
+
+STRENGTH_SQL = (
+    f"(CASE WHEN status = 'confirmed' THEN {CONFIRMED} ELSE {SUGGESTED_BASE} + {SUGGESTED_CONFIDENCE} * confidence END"
+    f" + CASE WHEN in_title THEN {IN_TITLE} ELSE 0.0 END"
+    f" + {PER_MENTION} * (CASE WHEN mention_count > {MAX_MENTIONS} THEN {MAX_MENTIONS} ELSE mention_count END))"
+)
+
+
+def rerank(candidates, *, text_ranks, copies):
+    """Stage two: [(article id, score)] best first.
+
+    candidates: [(article id, stage-one score)]; text_ranks: {article id: raw text
+    rank}; copies: ids of syndicated copies.
+    """
+    best = max(text_ranks.values(), default=0.0)
+    scored = []
+    for article_id, score in candidates:
+        if best > 0:
+            score += TEXT_WEIGHT * text_ranks.get(article_id, 0.0) / best
+        scored.append((article_id, score))
+    scored.sort(key=lambda item: (item[0] in copies, -item[1], -item[0]))
+    return scored

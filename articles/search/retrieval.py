@@ -1,0 +1,371 @@
+"""Which articles a search returns, in what order, and their facet counts — in SQL.
+
+A plan is a list of groups (an article must match every group) plus words searched
+as full text and filters. A group is one or more entities, each read through its
+link table: only links of public articles (``published`` is the article's date,
+copied onto the link while the article is public) that are not rejected.
+
+Where the rows come from, cheapest first:
+- entity groups: the link tables, through the covering partial index
+  ``(entity, published) INCLUDE (article_id, status, mention_count, in_title,
+  confidence) WHERE published IS NOT NULL`` (migration 0005) — the article table is
+  not read at all;
+- words only: modelsearch's full-text index;
+- filters only (a source, a year): the article table.
+
+The score of an article is computed in the same statement (see ``ranking``), so the
+database returns only the best few hundred ids; facets and the total come from one
+more statement over the same rows.
+"""
+
+# SQL here is assembled from constant fragments (table and column names); values are parameters.
+# ruff: noqa: S608
+
+import datetime
+import json
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from ..models import Article, ArticleStatus, ConditionTreeNumber, FacetSnapshot, LinkStatus
+from . import fulltext, ranking
+from .kinds import BY_NAME, KINDS
+
+MAX_NARROWER = 2000  # narrower conditions a condition query may include
+FACET_KINDS = ("condition", "drug", "institution", "source", "year")
+ARTICLE_TABLE = Article._meta.db_table
+SNAPSHOT_TABLE = FacetSnapshot._meta.db_table
+
+
+def public_link(alias=""):
+    """SQL: a link a reader may count (its article is public, it is not rejected)."""
+    prefix = f"{alias}." if alias else ""
+    return f"{prefix}published IS NOT NULL AND {prefix}status <> '{LinkStatus.REJECTED}'"
+
+
+PUBLIC_LINK = public_link()
+PUBLISHED = f"status = '{ArticleStatus.PUBLISHED}'"
+
+
+@dataclass
+class Branch:
+    """Entities of one kind whose links put an article in a group."""
+
+    kind: str
+    ids: list  # every entity id that counts (matched ones and narrower ones)
+    exact: set  # the matched ones; the others weigh ranking.NARROWER_WEIGHT
+
+    @property
+    def table(self):
+        return BY_NAME[self.kind].link_table
+
+    @property
+    def column(self):
+        return BY_NAME[self.kind].column
+
+
+@dataclass
+class Plan:
+    groups: list = field(default_factory=list)  # [[Branch, ...], ...]: AND of ORs
+    words: list = field(default_factory=list)  # normalised words every article must contain
+    source_id: int | None = None
+    date_from: datetime.datetime | None = None  # inclusive
+    date_to: datetime.datetime | None = None  # exclusive
+    now: datetime.datetime | None = None
+    snapshot_key: tuple | None = None  # (kind, entity id, narrower) when facets may come precomputed
+
+    @property
+    def is_empty(self):
+        return not (self.groups or self.words or self.source_id or self.date_from or self.date_to)
+
+    @property
+    def now_days(self):
+        now = self.now or datetime.datetime.now(datetime.UTC)
+        return now.timestamp() / 86400.0
+
+
+# --------------------------------------------------------------------------- narrower conditions
+
+
+def narrower_conditions(condition_ids):
+    """{condition id: [(id, name, slug), ...]} of the conditions below each in MeSH (two queries)."""
+    condition_ids = list(condition_ids)
+    if not condition_ids:
+        return {}
+    numbers = list(
+        ConditionTreeNumber.objects.filter(condition_id__in=condition_ids).values_list("condition_id", "number")
+    )
+    result = {pk: [] for pk in condition_ids}
+    if not numbers:
+        return result
+    below = (
+        ConditionTreeNumber.objects.filter(ConditionTreeNumber.below_q([n for _, n in numbers]))
+        .order_by("number")
+        .values_list("condition_id", "number", "condition__name", "condition__slug")[: MAX_NARROWER * 2]
+    )
+    seen = {pk: set() for pk in condition_ids}
+    for child_id, child_number, name, slug in below:
+        for ancestor_id, number in numbers:
+            below_it = child_number.startswith(number + ".") and child_id != ancestor_id
+            if below_it and child_id not in seen[ancestor_id] and len(seen[ancestor_id]) < MAX_NARROWER:
+                seen[ancestor_id].add(child_id)
+                result[ancestor_id].append((child_id, name, slug))
+    return result
+
+
+# --------------------------------------------------------------------------- SQL pieces
+
+
+def _days(column):
+    """Days since 1970 of a timestamp column, as a float."""
+    if connection.vendor == "postgresql":
+        return f"(date_part('epoch', {column}) / 86400.0)"
+    return f"(julianday({column}) - 2440587.5)"
+
+
+def _year(column):
+    if connection.vendor == "postgresql":
+        return f"CAST(date_part('year', {column} AT TIME ZONE 'UTC') AS integer)"
+    return f"CAST(strftime('%%Y', {column}) AS integer)"
+
+
+def _recency(column, plan):
+    age = f"(%s - {_days(column)})"
+    sql = f"({ranking.RECENCY_WEIGHT} / (1.0 + (CASE WHEN {age} > 0 THEN {age} ELSE 0 END) / {ranking.HALF_LIFE_DAYS}))"
+    return sql, [plan.now_days, plan.now_days]
+
+
+def _in(values):
+    return ", ".join(["%s"] * len(values)), list(values)
+
+
+def _date_sql(plan, column):
+    sql, params = "", []
+    if plan.date_from:
+        sql += f" AND {column} >= %s"
+        params.append(plan.date_from)
+    if plan.date_to:
+        sql += f" AND {column} < %s"
+        params.append(plan.date_to)
+    return sql, params
+
+
+def _article_filters(plan, column):
+    """(sql, params) of `AND ...` conditions on an article id column: source and words."""
+    sql, params = "", []
+    if plan.source_id:
+        sql += f" AND {column} IN (SELECT id FROM {ARTICLE_TABLE} WHERE {PUBLISHED} AND source_id = %s)"
+        params.append(plan.source_id)
+    if plan.words:
+        words_sql, words_params = fulltext.matching_ids(plan.words)
+        sql += f" AND {column} IN ({words_sql})"
+        params.extend(words_params)
+    return sql, params
+
+
+def _branch_sql(plan, index, branch, *, scored):
+    """Rows (article_id, g, s, p) of one branch: its best link per article."""
+    placeholders, params = _in(branch.ids)
+    dates, date_params = _date_sql(plan, "published")
+    strength = ranking.STRENGTH_SQL
+    if set(branch.ids) - branch.exact:
+        exact, exact_params = _in(sorted(branch.exact))
+        weight = f"CASE WHEN {branch.column} IN ({exact}) THEN 1.0 ELSE {ranking.NARROWER_WEIGHT} END"
+        strength = f"({strength}) * ({weight})"
+    else:
+        exact_params = []
+    score = f"MAX({strength})" if scored else "0"
+    sql = (
+        f"SELECT article_id, {index} AS g, {score} AS s, MAX(published) AS p FROM {branch.table} "
+        f"WHERE {branch.column} IN ({placeholders}) AND {PUBLIC_LINK}{dates} GROUP BY article_id"
+    )
+    return sql, (exact_params if scored else []) + params + date_params
+
+
+def hits_sql(plan, *, scored=True):
+    """(sql, params) of the result rows: (article_id, score, p), one per article."""
+    if plan.groups:
+        return _link_hits(plan, scored=scored)
+    if plan.words:
+        return _text_hits(plan, scored=scored)
+    return _article_hits(plan, scored=scored)
+
+
+def _link_hits(plan, *, scored):
+    if len(plan.groups) == 1 and len(plan.groups[0]) == 1 and len(plan.groups[0][0].ids) == 1:
+        # One entity: one index range, no grouping (a link is unique per article and entity).
+        branch = plan.groups[0][0]
+        dates, date_params = _date_sql(plan, "published")
+        filters, filter_params = _article_filters(plan, "article_id")
+        if scored:
+            recency, recency_params = _recency("published", plan)
+            score = f"{ranking.STRENGTH_SQL} + {recency}"
+        else:
+            score, recency_params = "0", []
+        sql = (
+            f"SELECT article_id, {score} AS score, published AS p FROM {branch.table} "
+            f"WHERE {branch.column} = %s AND {PUBLIC_LINK}{dates}{filters}"
+        )
+        return sql, [*recency_params, branch.ids[0], *date_params, *filter_params]
+
+    parts, params = [], []
+    for index, group in enumerate(plan.groups):
+        branch_parts = [_branch_sql(plan, index, branch, scored=scored) for branch in group]
+        if len(branch_parts) == 1:
+            parts.append(branch_parts[0][0])
+            params.extend(branch_parts[0][1])
+        else:
+            union = " UNION ALL ".join(sql for sql, _ in branch_parts)
+            parts.append(f"SELECT article_id, g, MAX(s) AS s, MAX(p) AS p FROM ({union}) b GROUP BY article_id, g")
+            for _, branch_params in branch_parts:
+                params.extend(branch_params)
+    filters, filter_params = _article_filters(plan, "article_id")
+    if scored:
+        recency, recency_params = _recency("MAX(p)", plan)
+        score = f"SUM(s) + {recency}"
+    else:
+        score, recency_params = "0", []
+    having = "" if len(plan.groups) == 1 else f" HAVING COUNT(DISTINCT g) = {len(plan.groups)}"
+    sql = (
+        f"SELECT article_id, {score} AS score, MAX(p) AS p FROM ({' UNION ALL '.join(parts)}) hits "
+        f"WHERE 1 = 1{filters} GROUP BY article_id{having}"
+    )
+    return sql, [*recency_params, *params, *filter_params]
+
+
+def _text_hits(plan, *, scored):
+    dates, date_params = _date_sql(plan, "a.published")
+    source = " AND a.source_id = %s" if plan.source_id else ""
+    source_params = [plan.source_id] if plan.source_id else []
+    if not scored:
+        words_sql, words_params = fulltext.matching_ids(plan.words)
+        sql = (
+            f"SELECT a.id AS article_id, 0 AS score, a.published AS p FROM {ARTICLE_TABLE} a "
+            f"WHERE a.{PUBLISHED} AND a.id IN ({words_sql}){dates}{source}"
+        )
+        return sql, [*words_params, *date_params, *source_params]
+    rank_sql, rank_params = fulltext.rank_expression(plan.words)
+    if connection.vendor == "postgresql":
+        conditions, condition_params = fulltext.word_conditions(plan.words)
+        matches = (
+            f"SELECT a.id AS article_id, {rank_sql} AS r, a.published AS p FROM {fulltext.INDEX} ie "
+            f"JOIN {ARTICLE_TABLE} a ON a.id = CAST(ie.object_id AS bigint) "
+            f"WHERE ie.content_type_id = {fulltext.ARTICLE_TYPE} AND {conditions} AND a.{PUBLISHED}{dates}{source}"
+        )
+        match_params = [*rank_params, *condition_params, *date_params, *source_params]
+    else:
+        fts = fulltext.FTS
+        matches = (
+            f"SELECT a.id AS article_id, {rank_sql} AS r, a.published AS p FROM {fts} "
+            f"JOIN {fulltext.INDEX} ie ON ie.id = {fts}.rowid "
+            f"JOIN {ARTICLE_TABLE} a ON a.id = CAST(ie.object_id AS integer) "
+            f"WHERE {fts} MATCH %s AND ie.content_type_id = {fulltext.ARTICLE_TYPE} AND a.{PUBLISHED}{dates}{source}"
+        )
+        match_params = [*rank_params, fulltext.fts5_query(plan.words), *date_params, *source_params]
+    recency, recency_params = _recency("p", plan)
+    sql = (
+        f"SELECT article_id, {ranking.TEXT_WEIGHT} * r / (CASE WHEN MAX(r) OVER () > 0 "
+        f"THEN MAX(r) OVER () ELSE 1 END) + {recency} AS score, p FROM ({matches}) m"
+    )
+    return sql, [*recency_params, *match_params]
+
+
+def _article_hits(plan, *, scored):
+    dates, date_params = _date_sql(plan, "published")
+    source = " AND source_id = %s" if plan.source_id else ""
+    source_params = [plan.source_id] if plan.source_id else []
+    recency, recency_params = _recency("published", plan) if scored else ("0", [])
+    sql = (
+        f"SELECT id AS article_id, {recency} AS score, published AS p FROM {ARTICLE_TABLE} "
+        f"WHERE {PUBLISHED} AND published IS NOT NULL{dates}{source}"
+    )
+    return sql, [*recency_params, *date_params, *source_params]
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def ranked(plan, limit, order="score DESC"):
+    """[(article id, score), ...] best first (or by date), at most `limit` (one query)."""
+    sql, params = hits_sql(plan)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT article_id, score FROM ({sql}) t ORDER BY {order}, article_id DESC LIMIT %s",
+            [*params, limit],
+        )
+        return [(article_id, float(score)) for article_id, score in cursor.fetchall()]
+
+
+@dataclass
+class Counts:
+    total: int
+    facets: dict  # {"condition": [(id, count), ...], ..., "year": [(2024, count), ...]}
+    as_of: datetime.datetime | None = None  # when precomputed counts were taken, else None (live)
+
+
+def counts(plan):
+    """The number of results and facet counts over all of them (one query).
+
+    The result rows are materialised once; each facet then looks up the links of
+    those rows through the link table's (article_id) index — "article_id IN
+    (SELECT article_id FROM r)" keeps SQLite looping over the results rather than
+    scanning a link table.
+
+    When the plan has a snapshot key and a snapshot whose total is within the allowed
+    drift of the live total exists, its counts are returned and the facet branches of
+    the statement are skipped by the database (a one-time condition).
+    """
+    hits, params = hits_sql(plan, scored=False)
+    snapshot = plan.snapshot_key
+    drift = (
+        f"CASE WHEN total * {ranking.SNAPSHOT_DRIFT} > {ranking.SNAPSHOT_DRIFT_MIN} "
+        f"THEN total * {ranking.SNAPSHOT_DRIFT} ELSE {ranking.SNAPSHOT_DRIFT_MIN} END"
+    )
+    if snapshot:
+        fresh = (
+            f"SELECT facets, built_at FROM {SNAPSHOT_TABLE} WHERE kind = %s AND entity_id = %s AND narrower = %s "
+            f"AND ABS(total - (SELECT COUNT(*) FROM r)) <= {drift}"
+        )
+        ctes = f", fresh AS MATERIALIZED ({fresh})"
+        cte_params = [snapshot[0], snapshot[1], bool(snapshot[2])]
+        live = " AND NOT EXISTS (SELECT 1 FROM fresh)"
+    else:
+        ctes, cte_params, live = "", [], ""
+    json_text = "CAST(facets AS text)" if connection.vendor == "postgresql" else "facets"
+    parts = ["SELECT 'total', (SELECT COUNT(*) FROM r), NULL"]
+    if snapshot:
+        parts.append(f"SELECT 'snapshot', 0, {json_text} FROM fresh")
+        parts.append("SELECT 'as_of', 0, CAST(built_at AS text) FROM fresh")
+    in_results = "IN (SELECT article_id FROM r)"
+    for kind in KINDS:
+        parts.append(
+            f"SELECT '{kind.name}', l.{kind.column}, CAST(COUNT(*) AS text) FROM {kind.link_table} l "
+            f"WHERE l.article_id {in_results} AND {public_link('l')}{live} GROUP BY l.{kind.column}"
+        )
+    parts.append(
+        f"SELECT 'source', a.source_id, CAST(COUNT(*) AS text) FROM {ARTICLE_TABLE} a "
+        f"WHERE a.id {in_results} AND a.{PUBLISHED}{live} GROUP BY a.source_id"
+    )
+    year = _year("r.p")
+    parts.append(f"SELECT 'year', {year}, CAST(COUNT(*) AS text) FROM r WHERE 1 = 1{live} GROUP BY {year}")
+    sql = f"WITH r AS MATERIALIZED ({hits}){ctes} " + " UNION ALL ".join(parts)
+    result = Counts(total=0, facets={name: [] for name in FACET_KINDS})
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *cte_params])
+        rows = cursor.fetchall()
+    for name, value, payload in rows:
+        if name == "total":
+            result.total = int(value)
+        elif name == "snapshot":
+            data = json.loads(payload) if isinstance(payload, str) else payload
+            result.facets = {key: [tuple(pair) for pair in data.get(key, [])] for key in FACET_KINDS}
+        elif name == "as_of":
+            result.as_of = payload
+        elif value is not None:
+            result.facets[name].append((value, int(payload)))
+    for name in FACET_KINDS:
+        if name == "year":
+            result.facets[name].sort(key=lambda pair: -pair[0])
+        else:
+            result.facets[name].sort(key=lambda pair: (-pair[1], pair[0]))
+    return result

@@ -1,0 +1,442 @@
+"""The search service behind /search/ and /api/search/ (and `q` on article lists).
+
+``search(q, filters=..., page=..., page_size=...)`` returns a SearchResult: the page
+of results (each with a highlighted snippet and a "why"), the total, the entities
+the query named (entity cards), a "Did you mean", and facet counts over the whole
+result set. A fixed number of queries, whatever the number of results:
+
+    resolve names (1) [+ typo lookup (2)] [+ narrower conditions (2)]
+    ranked ids (1) + total and facets (1) + copies among candidates (1)
+    + text rank of candidates (1) + the page with its links (4)
+    + entity cards (2 per kind named) + facet labels (1)
+"""
+
+import datetime
+import math
+from dataclasses import dataclass, field
+
+from django.db.models import Count, OuterRef, Prefetch, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.utils.dateparse import parse_datetime
+
+from ..models import Article, Source
+from ..text import normalize
+from . import explain, fulltext, ranking, retrieval, snippets
+from .kinds import CONDITION, KINDS
+from .query import parse
+from .resolve import Match, correct_typos, resolve
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+FACET_SIZE = 10
+SNAPSHOT_FACET_SIZE = 50
+NARROWER_SHOWN = 20
+ORDERINGS = {"relevance": "score DESC", "newest": "p DESC", "oldest": "p ASC"}
+
+
+class PageOutOfRange(Exception):
+    """The requested page is past the last page of results."""
+
+
+@dataclass
+class Card:
+    """An entity the query named, with what a reader needs to recognise it."""
+
+    kind: str
+    entity: object  # Condition, Drug or Institution (aliases prefetched)
+    match: Match
+    article_count: int
+    narrower: list = field(default_factory=list)  # [(id, name, slug)] included in the results
+
+    @property
+    def note(self):
+        return explain.you_searched(self.match)
+
+    @property
+    def brand_names(self):
+        return [a.text for a in self.entity.aliases.all() if a.is_brand]
+
+    @property
+    def other_names(self):
+        """Other names worth showing: no brands (listed apart), no MeSH inverted forms
+        ("alopecia, androgenic"), one of each set of words (plurals folded)."""
+
+        def words(text):
+            return frozenset(word.rstrip("s") for word in normalize(text).split())
+
+        seen = {words(self.entity.name)}
+        names = []
+        for alias in self.entity.other_names():
+            key = words(alias.text)
+            if alias.is_brand or "," in alias.text or key in seen:
+                continue
+            seen.add(key)
+            names.append(alias)
+        return names
+
+
+@dataclass
+class FacetValue:
+    param: str  # the filter it sets: "condition", "drug", "institution", "source", "year"
+    value: str  # slug or year
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class Hit:
+    article: Article
+    score: float
+    title_html: str
+    snippet: str
+    why: str
+
+
+@dataclass
+class SearchResult:
+    query: str
+    count: int = 0
+    page: int = 1
+    page_size: int = PAGE_SIZE
+    hits: list = field(default_factory=list)
+    cards: list = field(default_factory=list)
+    suggestion: str | None = None
+    corrected: bool = False
+    facets: dict = field(default_factory=dict)
+    facets_as_of: datetime.datetime | None = None
+    notes: list = field(default_factory=list)
+    ordering: str = "relevance"
+    next: str | None = None  # URLs of the neighbouring pages, set by the API view
+    previous: str | None = None
+
+    @property
+    def matched(self):
+        return {kind.plural: [card for card in self.cards if card.kind == kind.name] for kind in KINDS}
+
+    @property
+    def facet_sections(self):
+        """[(title, [FacetValue, ...])] in display order, empty ones left out."""
+        titles = (
+            ("condition", "Conditions"),
+            ("drug", "Drugs"),
+            ("institution", "Institutions"),
+            ("source", "Sources"),
+            ("year", "Years"),
+        )
+        return [(title, self.facets[name]) for name, title in titles if self.facets.get(name)]
+
+    @property
+    def num_pages(self):
+        return max(1, math.ceil(self.count / self.page_size))
+
+    @property
+    def has_next(self):
+        return self.page < self.num_pages
+
+    @property
+    def has_previous(self):
+        return self.page > 1
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def day_start(day):
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
+
+
+def _date_range(filters):
+    start = end = None
+    if filters.get("published_after"):
+        start = day_start(filters["published_after"])
+    if filters.get("published_before"):
+        end = day_start(filters["published_before"] + datetime.timedelta(days=1))
+    if filters.get("year"):
+        year = int(filters["year"])
+        year_start, year_end = day_start(datetime.date(year, 1, 1)), day_start(datetime.date(year + 1, 1, 1))
+        start = max(start, year_start) if start else year_start
+        end = min(end, year_end) if end else year_end
+    return start, end
+
+
+def build_plan(resolution, filters=None, *, now=None):
+    """The retrieval Plan for a Resolution and validated filters (2 queries when it names conditions)."""
+    filters = filters or {}
+    conditions = {m.entity.id for g in resolution.groups for m in g.matches if m.entity.kind == CONDITION.name}
+    narrower = retrieval.narrower_conditions(conditions) if conditions else {}
+    plan = retrieval.Plan(words=list(resolution.words), now=now)
+    for group in resolution.groups:
+        group.narrower = {m.entity.id: narrower.get(m.entity.id, []) for m in group.entities_matches("condition")}
+        branches = []
+        for kind in KINDS:
+            exact = {e.id for e in group.entities(kind.name)}
+            if not exact:
+                continue
+            ids = sorted(exact)
+            if kind is CONDITION:
+                ids = sorted(exact | {child for pk in exact for child, _, _ in group.narrower[pk]})
+            branches.append(retrieval.Branch(kind.name, ids, exact))
+        plan.groups.append(branches)
+    for kind in KINDS:
+        entity = filters.get(kind.name)
+        if entity is not None:
+            plan.groups.append([retrieval.Branch(kind.name, [entity.pk], {entity.pk})])
+    source = filters.get("source")
+    plan.source_id = source.pk if source is not None else None
+    plan.date_from, plan.date_to = _date_range(filters)
+
+    if len(plan.groups) == 1 and not plan.words and not plan.source_id and not plan.date_from and not plan.date_to:
+        branches = plan.groups[0]
+        if len(branches) == 1 and len(branches[0].exact) == 1:
+            branch = branches[0]
+            (entity_id,) = branch.exact
+            plan.snapshot_key = (branch.kind, entity_id, len(branch.ids) > 1)
+    return plan
+
+
+def filter_queryset(queryset, q):
+    """Articles of `queryset` matching `q` as search does (names via links, other words via full text)."""
+    resolution = resolve(parse(q))
+    plan = build_plan(resolution)
+    if plan.is_empty:
+        return queryset.none()
+    sql, params = retrieval.hits_sql(plan, scored=False)
+    matching = f"SELECT article_id FROM ({sql}) matching"  # noqa: S608 - constant fragments, values are params
+    return queryset.filter(pk__in=RawSQL(matching, params))  # noqa: S611
+
+
+# --------------------------------------------------------------------------- search
+
+
+def search(q="", *, filters=None, page=1, page_size=PAGE_SIZE, ordering="relevance", now=None):
+    """The SearchResult for query `q` and validated `filters` (see the module docstring)."""
+    filters = filters or {}
+    page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    page = max(1, int(page))
+    ordering = ordering if ordering in ORDERINGS else "relevance"
+    query = parse(q)
+    resolution = resolve(query)
+    result = SearchResult(query=query.raw, page=page, page_size=page_size, ordering=ordering)
+    plan = build_plan(resolution, filters, now=now)
+    if plan.is_empty:
+        result.cards = _cards(resolution.groups)
+        return result
+
+    limit = max(ranking.CANDIDATES, page * page_size)
+    ranked = retrieval.ranked(plan, limit, order=ORDERINGS[ordering])
+    counts = retrieval.counts(plan)
+    if counts.total == 0:
+        corrected = correct_typos(query, resolution)
+        if corrected is not None:
+            result.suggestion, result.corrected = corrected.suggestion, corrected.corrected
+            if corrected.corrected:
+                resolution = corrected
+                plan = build_plan(resolution, filters, now=now)
+                ranked = retrieval.ranked(plan, limit, order=ORDERINGS[ordering])
+                counts = retrieval.counts(plan)
+    if counts.total == 0 and plan.words and resolution.groups:
+        # The named entities have articles, but none with these other words: say so, show theirs.
+        missing = ", ".join(f"“{w}”" for w in plan.words)
+        result.notes.append(f"No article about {_names(resolution.groups)} contains {missing}; showing all of them.")
+        plan.words = []
+        ranked = retrieval.ranked(plan, limit, order=ORDERINGS[ordering])
+        counts = retrieval.counts(plan)
+    elif counts.total == 0 and len(resolution.groups) > 1:
+        result.notes.append(f"No article mentions all of {_names(resolution.groups)}.")
+    result.count = counts.total
+    result.facets_as_of = _as_of(counts.as_of)
+    if page > 1 and (page - 1) * page_size >= counts.total:
+        raise PageOutOfRange(page)
+
+    order = _order(ranked, resolution, query, ordering)
+    page_ids = [article_id for article_id, _ in order[(page - 1) * page_size : page * page_size]]
+    scores = dict(order)
+    articles = {a.pk: a for a in page_articles(page_ids)}
+    result.cards = _cards(resolution.groups)
+    highlighter = _highlighter(resolution, result.cards)
+    for article_id in page_ids:
+        article = articles.get(article_id)
+        if article is not None:
+            result.hits.append(_hit(article, scores[article_id], resolution, highlighter))
+    for group in resolution.groups:
+        for match in group.matches:
+            shown = [card for card in result.cards if card.match is match]
+            for card in shown:
+                card.narrower = group.narrower.get(match.entity.id, [])
+    result.facets = _facet_values(counts.facets, filters)
+    return result
+
+
+def _names(groups):
+    return " and ".join(g.typed for g in groups)
+
+
+def _as_of(value):
+    if value is None or isinstance(value, datetime.datetime):
+        return value
+    parsed = parse_datetime(value)
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return parsed
+
+
+def _order(ranked, resolution, query, ordering):
+    """Stage two on the candidate window (relevance order only); the rest as ranked."""
+    if ordering != "relevance":
+        return ranked
+    window = ranked[: ranking.CANDIDATES]
+    ids = [article_id for article_id, _ in window]
+    copies = set(Article.objects.filter(pk__in=ids, canonical__isnull=False).values_list("pk", flat=True))
+    text_ranks = {}
+    if resolution.groups:
+        text_ranks = fulltext.rank(_rank_words(query, resolution), ids)
+    return ranking.rerank(window, text_ranks=text_ranks, copies=copies) + ranked[ranking.CANDIDATES :]
+
+
+def _rank_words(query, resolution):
+    """Words whose presence in the text raises an entity result: what was typed, typos corrected."""
+    words = list(resolution.words)
+    for group in resolution.groups:
+        texts = [m.alias for m in group.matches] if group.fuzzy else [group.typed]
+        for text in texts:
+            for word in parse(text).words:
+                if word not in words:
+                    words.append(word)
+    return words[:12]
+
+
+LINK_FIELDS = ("article", "status", "mention_count", "in_title", "first_offset", "matched_text")
+ENTITY_FIELDS = {"condition": ("mesh_id",), "drug": ("drugbank_id",), "institution": ()}
+
+
+def page_articles(ids):
+    """Published articles with these ids, their source, original and visible links (4 queries).
+
+    The links carry what results show and explain (status, mentions, title, first
+    offset) and their entity's name, slug and id, under the attribute names of
+    ArticleQuerySet.with_public_links().
+    """
+    prefetches = []
+    for kind in KINDS:
+        entity = kind.link_model.entity_field
+        fields = (entity, f"{entity}__name", f"{entity}__slug", *(f"{entity}__{f}" for f in ENTITY_FIELDS[kind.name]))
+        links = kind.link_model.objects.visible().select_related(entity).only(*LINK_FIELDS, *fields)
+        prefetches.append(Prefetch(f"{entity}_links", queryset=links, to_attr=f"public_{entity}_links"))
+    return (
+        Article.objects.published()
+        .filter(pk__in=ids)
+        .select_related("source", "canonical__source")
+        .defer("canonical__body")
+        .prefetch_related(*prefetches)
+    )
+
+
+def _highlighter(resolution, cards):
+    anchors = [*resolution.words]
+    for group in resolution.groups:
+        anchors.append(group.typed)
+        for match in group.matches:
+            anchors.extend([match.alias, match.entity.name])
+    others = []
+    for group in resolution.groups:
+        for children in group.narrower.values():
+            others.extend(name for _, name, _ in children[:50])
+    for card in cards:
+        others.extend(a.text for a in card.entity.aliases.all() if not a.is_ambiguous)
+    return snippets.Highlighter(others, anchor_texts=anchors)
+
+
+def _hit(article, score, resolution, highlighter):
+    anchors = []
+    for group in resolution.groups:
+        for _match, link, _narrower in explain.group_links(article, group):
+            anchors.append(link.first_offset)
+    text = f"{article.title}\n{article.summary}\n{article.body}"
+    return Hit(
+        article=article,
+        score=score,
+        title_html=highlighter.highlight(article.title),
+        snippet=highlighter.snippet(article.body, anchors=anchors, summary=article.summary),
+        why=explain.why(article, resolution.groups, resolution.words, text_for_words=text),
+    )
+
+
+# --------------------------------------------------------------------------- cards and facets
+
+
+def _cards(groups):
+    """Entity cards for what the query named, with aliases and public article counts (2 queries per kind)."""
+    matches = [m for g in groups for m in g.matches]
+    cards = []
+    for kind in KINDS:
+        ids = [m.entity.id for m in matches if m.entity.kind == kind.name]
+        if not ids:
+            continue
+        entity_field = kind.link_model.entity_field
+        count = (
+            kind.link_model.objects.public()
+            .filter(**{entity_field: OuterRef("pk")})
+            .order_by()
+            .values(entity_field)
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        entities = kind.model.objects.filter(pk__in=ids).annotate(article_count=Coalesce(Subquery(count), 0))
+        entities = {
+            e.pk: e
+            for e in entities.prefetch_related(
+                Prefetch("aliases", queryset=kind.alias_model.objects.order_by("-is_brand", "kind", "text"))
+            )
+        }
+        for match in matches:
+            entity = entities.get(match.entity.id) if match.entity.kind == kind.name else None
+            if entity is not None:
+                cards.append(Card(kind.name, entity, match, entity.article_count))
+    order = {(m.entity.kind, m.entity.id): i for i, m in enumerate(matches)}
+    cards.sort(key=lambda card: order[(card.kind, card.entity.pk)])
+    return cards
+
+
+def _facet_values(facets, filters):
+    """FacetValue lists with labels (one query for the names)."""
+    shown = {name: pairs[:FACET_SIZE] for name, pairs in facets.items()}
+    labels = _labels({name: [value for value, _ in pairs] for name, pairs in shown.items() if name != "year"})
+    result = {}
+    for name, pairs in shown.items():
+        selected = filters.get(name)
+        values = []
+        for value, count in pairs:
+            if name == "year":
+                values.append(FacetValue("year", str(value), str(value), count, selected == int(value)))
+                continue
+            label = labels.get((name, value))
+            if label is None:
+                continue
+            slug, title = label
+            values.append(FacetValue(name, slug, title, count, selected is not None and selected.slug == slug))
+        result[name] = values
+    return result
+
+
+def _labels(ids_by_name):
+    querysets = []
+    models = {**{kind.name: kind.model for kind in KINDS}, "source": Source}
+    for name, ids in ids_by_name.items():
+        if ids:
+            rows = models[name].objects.filter(pk__in=ids).order_by()
+            querysets.append(rows.values_list(Value(name), "pk", "slug", "name"))
+    if not querysets:
+        return {}
+    first, *rest = querysets
+    rows = first.union(*rest, all=True) if rest else first
+    return {(name, pk): (slug, title) for name, pk, slug, title in rows}
+
+
+def snapshot_facets(counts):
+    """What a FacetSnapshot stores: the top counts per facet (years all)."""
+    return {
+        name: [list(pair) for pair in (pairs if name == "year" else pairs[:SNAPSHOT_FACET_SIZE])]
+        for name, pairs in counts.facets.items()
+    }

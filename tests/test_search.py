@@ -1,0 +1,332 @@
+"""The search service: entity resolution, typos, retrieval, ranking, snippets, why, facets.
+
+Runs on SQLite and on PostgreSQL (see Makefile); every assertion holds on both.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import FacetSnapshot, LinkStatus
+from articles.search import facets, ranking, retrieval
+from articles.search.query import parse
+from articles.search.resolve import correct_typos, resolve
+from articles.search.service import build_plan, search
+
+from .searchkit import NOW, build_world, story
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(load_vocabulary_subset):
+    return build_world(load_vocabulary_subset)
+
+
+def slugs(result):
+    return [hit.article.slug for hit in result.hits]
+
+
+def names(resolution):
+    return [(m.entity.kind, m.entity.name) for m in resolution.matches]
+
+
+# --------------------------------------------------------------------------- resolution
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Jakafi", [("drug", "Ruxolitinib")]),
+        ("jakafi", [("drug", "Ruxolitinib")]),
+        ("JAKAFI", [("drug", "Ruxolitinib")]),
+        ("Olumiant", [("drug", "Baricitinib")]),
+        ("hair loss", [("condition", "Alopecia")]),
+        ("heart attack", [("condition", "Myocardial Infarction")]),
+        ("Alzheimer's", [("condition", "Alzheimer Disease")]),
+        ("alzheimer’s disease", [("condition", "Alzheimer Disease")]),
+        ("jakafi alopecia", [("drug", "Ruxolitinib"), ("condition", "Alopecia")]),
+        ("jakafi alopecia areata", [("drug", "Ruxolitinib"), ("condition", "Alopecia Areata")]),
+        ("Columbia University", [("institution", "Columbia University")]),
+    ],
+)
+def test_names_resolve_to_entities_exactly(world, query, expected):
+    resolution = resolve(parse(query))
+    assert names(resolution) == expected
+    assert resolution.words == []
+
+
+def test_a_name_typed_twice_is_one_group_and_other_words_stay_text(world):
+    resolution = resolve(parse("baricitinib olumiant trial results"))
+    assert names(resolution) == [("drug", "Baricitinib")]
+    assert resolution.words == ["trial", "results"]
+
+
+def test_brand_match_keeps_how_it_was_named(world):
+    (match,) = resolve(parse("JAKAFI")).matches
+    assert match.is_brand and match.alias == "Jakafi" and match.typed == "JAKAFI"
+
+
+@pytest.mark.parametrize(
+    ("typo", "drug"), [("ruxolitnib", "Ruxolitinib"), ("semaglutde", "Semaglutide"), ("baricitnib", "Baricitinib")]
+)
+def test_typos_are_corrected_with_confidence(world, typo, drug):
+    query = parse(typo)
+    corrected = correct_typos(query, resolve(query))
+    assert corrected.corrected
+    assert names(corrected) == [("drug", drug)]
+    assert corrected.suggestion == drug.lower()
+    assert corrected.matches[0].fuzzy
+
+
+def test_typo_in_one_part_of_a_query(world):
+    query = parse("Jakafi alopeca areata")
+    corrected = correct_typos(query, resolve(query))
+    assert names(corrected) == [("drug", "Ruxolitinib"), ("condition", "Alopecia Areata")]
+    assert corrected.suggestion == "Jakafi alopecia areata"
+
+
+def test_a_distant_word_is_not_corrected(world):
+    query = parse("xylophone")
+    assert correct_typos(query, resolve(query)) is None
+
+
+# --------------------------------------------------------------------------- retrieval and ranking
+
+
+def test_brand_search_finds_the_drugs_articles_best_first_copy_after_original(world):
+    result = search("Jakafi", now=NOW)
+    assert result.count == 3
+    assert slugs(result) == [world.jakafi_story.slug, world.cream_story.slug, world.copy_story.slug]
+    assert [card.entity for card in result.cards] == [world.rux]
+
+
+def test_only_published_articles_and_never_rejected_links(world):
+    found = {hit.article.pk for hit in search("ruxolitinib", now=NOW).hits}
+    assert world.draft_story.pk not in found
+    assert world.rejected_story.pk not in found
+    assert world.withdrawn_story.pk not in {hit.article.pk for hit in search("semaglutide", now=NOW).hits}
+    assert search("ruxolitinib").cards[0].article_count == 3
+
+
+def test_typo_search_uses_the_correction_and_says_so(world):
+    result = search("ruxolitnib", now=NOW)
+    assert result.corrected and result.suggestion == "ruxolitinib"
+    assert result.count == 3
+    assert "you searched “ruxolitnib”; the closest name is Ruxolitinib" in result.hits[0].why
+
+
+def test_condition_search_includes_narrower_conditions_and_states_it(world):
+    result = search("hair loss", now=NOW)
+    found = set(slugs(result))
+    assert {world.alopecia_story.slug, world.jakafi_story.slug, world.olumiant_story.slug} <= found
+    (card,) = result.cards
+    assert card.entity == world.alopecia and world.areata.name in [name for _, name, _ in card.narrower]
+    olumiant = next(h for h in result.hits if h.article == world.olumiant_story)
+    assert "a narrower condition under Alopecia" in olumiant.why
+    assert "you searched hair loss, another name for Alopecia" in olumiant.why
+
+
+def test_two_entities_must_both_be_linked(world):
+    result = search("jakafi alopecia areata", now=NOW)
+    assert set(slugs(result)) == {world.jakafi_story.slug, world.copy_story.slug}
+    assert search("jakafi heart attack", now=NOW).count == 0
+    assert "No article mentions all of" in search("jakafi heart attack", now=NOW).notes[0]
+
+
+def test_other_words_narrow_entity_results_by_full_text(world):
+    assert slugs(search("ruxolitinib vitiligo", now=NOW)) == [world.cream_story.slug]
+    result = search("ruxolitinib xylophone", now=NOW)
+    assert result.count == 3 and "contains “xylophone”" in result.notes[0]
+
+
+def test_a_name_the_vocabulary_lacks_is_found_by_full_text(world):
+    result = search("Zelvitra", now=NOW)
+    assert slugs(result) == [world.zelvitra_story.slug]
+    assert result.cards == []
+    assert "Zelvitra" in str(result.hits[0].snippet)
+
+
+def test_entity_with_no_articles_still_gets_a_card(world, load_vocabulary_subset):
+    load_vocabulary_subset(drugs=["Tirzepatide"])
+    result = search("Mounjaro", now=NOW)
+    assert result.count == 0
+    (card,) = result.cards
+    assert card.entity.name == "Tirzepatide" and card.article_count == 0
+
+
+def test_ranking_confirmed_title_mention_beats_machine_suggested_mention(world):
+    strong = story("Ruxolitinib approved", "Ruxolitinib was approved.", days_ago=50, links=[(world.rux, {})])
+    weak = story(
+        "Drug news roundup",
+        "Among other drugs, ruxolitinib was mentioned once.",
+        days_ago=50,
+        links=[(world.rux, {"status": LinkStatus.SUGGESTED, "confidence": 0.6})],
+    )
+    order = slugs(search("ruxolitinib", now=NOW, page_size=100))
+    assert order.index(strong.slug) < order.index(weak.slug)
+
+
+def test_ranking_newer_beats_older_when_links_are_equal(world):
+    older = story("Semaglutide study one", "semaglutide", days_ago=700, links=[(world.sema, {})])
+    newer = story("Semaglutide study two", "semaglutide", days_ago=7, links=[(world.sema, {})])
+    order = slugs(search("semaglutide", now=NOW))
+    assert order.index(newer.slug) < order.index(older.slug)
+
+
+def test_ranking_text_rank_prefers_the_name_that_was_typed(world):
+    links = [(world.rux, {})]
+    says_brand = story("A bone-marrow drug", "Patients took Jakafi daily.", days_ago=100, links=links)
+    says_generic = story("A bone-marrow drug", "Patients took ruxolitinib daily.", days_ago=100, links=links)
+    brand_order = slugs(search("Jakafi", now=NOW))
+    generic_order = slugs(search("ruxolitinib", now=NOW))
+    assert brand_order.index(says_brand.slug) < brand_order.index(says_generic.slug)
+    assert generic_order.index(says_generic.slug) < generic_order.index(says_brand.slug)
+
+
+def test_ranking_exact_condition_beats_narrower_one(world):
+    exact = story("Hair loss explained", "alopecia", days_ago=40, links=[(world.alopecia, {"in_title": False})])
+    narrower = story("Patchy hair loss explained", "alopecia areata", days_ago=40, links=[(world.areata, {})])
+    order = slugs(search("alopecia", now=NOW, page_size=50))
+    assert order.index(exact.slug) < order.index(narrower.slug)
+
+
+def test_newest_first_ordering(world):
+    result = search("ruxolitinib", now=NOW, ordering="newest")
+    dates = [hit.article.published for hit in result.hits]
+    assert dates == sorted(dates, reverse=True)
+
+
+# --------------------------------------------------------------------------- snippets and why
+
+
+def test_why_explains_brand_names_and_mentions(world):
+    hit = search("Jakafi", now=NOW).hits[0]
+    assert hit.why.startswith("Mentions Ruxolitinib in the title and 4 times in the text")
+    assert "(you searched Jakafi, a brand name of Ruxolitinib)" in hit.why
+
+
+def test_why_marks_machine_suggested_links_and_copies(world):
+    result = search("ruxolitinib", now=NOW)
+    cream = next(h for h in result.hits if h.article == world.cream_story)
+    assert "suggested by machine" in cream.why
+    copy = next(h for h in result.hits if h.article == world.copy_story)
+    assert "syndicated copy of “Jakafi regrows hair" in copy.why and "Clinical Wire" in copy.why
+
+
+def test_snippet_highlights_the_matched_names_in_context(world):
+    hit = search("hair loss", now=NOW).hits
+    alopecia = next(h for h in hit if h.article == world.alopecia_story)
+    assert "<mark>Alopecia</mark>" in str(alopecia.snippet)
+    assert "<mark>hair loss</mark>" in str(alopecia.snippet)
+    heart = search("heart attack", now=NOW).hits[0]
+    assert "<mark>heart attack</mark>" in str(heart.snippet)
+    alz = search("Alzheimer's", now=NOW).hits[0]
+    assert "<mark>Alzheimer’s disease</mark>" in str(alz.snippet)
+
+
+def test_snippets_and_titles_escape_hostile_text(world):
+    story(
+        '<script>alert("t")</script> Ruxolitinib <b>news</b>',
+        'Ruxolitinib & friends: <img src=x onerror="alert(1)"> "quoted" <script>alert(2)</script> ruxolitinib',
+        days_ago=0,
+        links=[(world.rux, {"in_title": True})],
+    )
+    hit = search("ruxolitinib", now=NOW).hits[0]
+    for html in (str(hit.snippet), str(hit.title_html)):
+        assert "<script>" not in html and "<img" not in html and "<b>" not in html
+        assert html.replace("<mark>", "").replace("</mark>", "").count("<") == 0
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in str(hit.snippet)
+    assert "<mark>Ruxolitinib</mark> &amp; friends" in str(hit.snippet)
+    assert "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt; <mark>Ruxolitinib</mark>" in str(hit.title_html)
+
+
+# --------------------------------------------------------------------------- facets
+
+
+def test_facets_count_the_whole_result_set_not_the_page(world):
+    for day in range(25):
+        links = [(world.rux, {}), (world.obesity, {})]
+        story(f"Ruxolitinib note {day}", "ruxolitinib", days_ago=200 + day, links=links)
+    result = search("ruxolitinib", now=NOW, page_size=5)
+    assert result.count == 28 and len(result.hits) == 5
+    conditions = {f.label: f.count for f in result.facets["condition"]}
+    assert conditions == {"Obesity": 25, "Alopecia Areata": 2}
+    sources = {f.label: f.count for f in result.facets["source"]}
+    assert sources["The Health Ledger"] == 26 and sources["Clinical Wire"] == 1 and sources["Copy Desk"] == 1
+    assert sum(f.count for f in result.facets["year"]) == 28
+    institutions = {f.label: f.count for f in result.facets["institution"]}
+    assert institutions == {"Columbia University": 1}
+
+
+def test_facet_filters_narrow_through_links(world):
+    result = search("alopecia areata", filters={"drug": world.bari}, now=NOW)
+    assert slugs(result) == [world.olumiant_story.slug]
+    result = search("", filters={"source": world.wire, "year": 2025}, now=NOW)
+    assert {h.article.source for h in result.hits} == {world.wire}
+    result = search("ruxolitinib", filters={"institution": world.columbia}, now=NOW)
+    assert slugs(result) == [world.jakafi_story.slug]
+
+
+def test_precomputed_facets_are_used_while_fresh_and_dropped_when_stale(world, monkeypatch):
+    live = search("ruxolitinib", now=NOW)
+    report = facets.refresh_snapshots(min_articles=2)
+    assert report.snapshots >= 1
+    assert FacetSnapshot.objects.filter(kind="drug", entity_id=world.rux.pk, narrower=False).exists()
+    cached = search("ruxolitinib", now=NOW)
+    assert cached.facets_as_of is not None and live.facets_as_of is None
+    assert {k: [(f.label, f.count) for f in v] for k, v in cached.facets.items()} == {
+        k: [(f.label, f.count) for f in v] for k, v in live.facets.items()
+    }
+    monkeypatch.setattr(ranking, "SNAPSHOT_DRIFT_MIN", 0)
+    story("One more ruxolitinib story", "ruxolitinib", links=[(world.rux, {}), (world.mi, {})])
+    recounted = search("ruxolitinib", now=NOW)
+    assert recounted.facets_as_of is None
+    assert {f.label: f.count for f in recounted.facets["condition"]}["Myocardial Infarction"] == 1
+
+
+def test_snapshot_refresh_removes_snapshots_no_longer_large(world):
+    facets.refresh_snapshots(min_articles=2)
+    assert FacetSnapshot.objects.exists()
+    report = facets.refresh_snapshots(min_articles=1000)
+    assert report.snapshots == 0 and not FacetSnapshot.objects.exists()
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def _count_queries(query, **kwargs):
+    search(query, now=NOW, **kwargs)  # warm per-process caches
+    with CaptureQueriesContext(connection) as context:
+        result = search(query, now=NOW, **kwargs)
+    return len(context.captured_queries), result
+
+
+def test_query_count_does_not_grow_with_results(world):
+    few, result = _count_queries("semaglutide")
+    assert result.count == 1
+    for day in range(30):
+        links = [(world.sema, {}), (world.obesity, {})]
+        story(f"Semaglutide {day}", "semaglutide and obesity", days_ago=day + 30, links=links)
+    many, result = _count_queries("semaglutide")
+    assert result.count == 31 and len(result.hits) == 20
+    assert few == many == 12
+
+
+def test_query_count_for_condition_and_text_queries(world):
+    condition, _ = _count_queries("hair loss")
+    assert condition == 14  # + narrower conditions (2)
+    text, _ = _count_queries("Zelvitra")
+    assert text == 9  # resolve, ranked, counts, copies, page (1 + 3 links), facet labels; no cards, no text rank
+
+
+def test_empty_and_junk_queries_touch_nothing(world, django_assert_num_queries):
+    for junk in ["", "   ", "?!…", "😀😀", "*", '" OR 1=1 --', "NEAR("]:
+        with django_assert_num_queries(1 if parse(junk).tokens else 0):
+            result = search(junk)
+        assert result.count == 0 and result.hits == []
+
+
+def test_plan_reads_link_tables_only_for_entity_queries(world):
+    sql, _ = retrieval.hits_sql(build_plan(resolve(parse("Jakafi"))))
+    assert "articles_articledrug" in sql and "articles_article " not in sql and "modelsearch" not in sql
