@@ -104,7 +104,7 @@ class SearchResult:
     cards: list = field(default_factory=list)
     suggestion: str | None = None
     corrected: bool = False
-    facets: dict = field(default_factory=dict)
+    facets: dict = field(default_factory=lambda: {name: [] for name in retrieval.FACET_KINDS})
     facets_as_of: datetime.datetime | None = None
     notes: list = field(default_factory=list)
     ordering: str = "relevance"

@@ -1,0 +1,175 @@
+"""Read-only JSON API: articles, entities, search, autocomplete (OpenAPI at /api/schema/).
+
+Lists are DRF pages ({"count", "next", "previous", "results"}) of at most 100 items;
+every list and detail runs a fixed number of queries, whatever the page holds.
+"""
+
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.http import urlencode
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..filters import ArticleFilter
+from ..models import Article, Condition, Drug, Institution
+from ..search import autocomplete, service
+from ..search.kinds import BY_NAME
+from . import serializers
+from .pagination import ArticlePagination, positive_page
+
+
+class ArticleList(generics.ListAPIView):
+    """Published articles, newest first; filter with q, condition, drug, institution, source, dates."""
+
+    queryset = Article.objects.published().listing().with_public_links()
+    serializer_class = serializers.ArticleSerializer
+    filterset_class = ArticleFilter
+
+
+class ArticleDetail(generics.RetrieveAPIView):
+    """One published article with its body, evidence facts and syndicated copies."""
+
+    lookup_field = "slug"
+    serializer_class = serializers.ArticleDetailSerializer
+    queryset = (
+        Article.objects.published()
+        .select_related("source", "canonical")
+        .prefetch_related(
+            "trials",
+            Prefetch("copies", queryset=Article.objects.published().select_related("source").only("slug", "source")),
+        )
+        .with_public_links()
+    )
+
+
+def _with_article_count(model):
+    """Entities annotated with their public article count (a correlated count per row on the page)."""
+    link_model = BY_NAME[model._meta.model_name].link_model
+    entity = link_model.entity_field
+    count = (
+        link_model.objects.public()
+        .filter(**{entity: OuterRef("pk")})
+        .order_by()
+        .values(entity)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return model.objects.annotate(article_count=Coalesce(Subquery(count), 0)).order_by("name", "pk")
+
+
+def _with_aliases(queryset):
+    alias_model = queryset.model.aliases.rel.related_model
+    return queryset.prefetch_related(
+        Prefetch("aliases", queryset=alias_model.objects.order_by("-is_brand", "kind", "text"))
+    )
+
+
+class DrugList(generics.ListAPIView):
+    """Every drug in the vocabulary, A–Z, with its number of published articles."""
+
+    queryset = _with_article_count(Drug)
+    serializer_class = serializers.DrugSerializer
+
+
+class DrugDetail(generics.RetrieveAPIView):
+    """A drug with its other names (brands first) and article count."""
+
+    lookup_field = "slug"
+    queryset = _with_aliases(_with_article_count(Drug))
+    serializer_class = serializers.DrugDetailSerializer
+
+
+class ConditionList(generics.ListAPIView):
+    """Every condition (MeSH), A–Z, with its number of published articles."""
+
+    queryset = _with_article_count(Condition)
+    serializer_class = serializers.ConditionSerializer
+
+
+class ConditionDetail(generics.RetrieveAPIView):
+    """A condition with its MeSH tree numbers, parents, children and other names."""
+
+    lookup_field = "slug"
+    queryset = _with_aliases(_with_article_count(Condition)).prefetch_related("tree_numbers")
+    serializer_class = serializers.ConditionDetailSerializer
+
+
+class InstitutionList(generics.ListAPIView):
+    """Every institution news cites, A–Z, with its number of published articles."""
+
+    queryset = _with_article_count(Institution)
+    serializer_class = serializers.InstitutionSerializer
+
+
+class InstitutionDetail(generics.RetrieveAPIView):
+    """An institution with its other names and article count."""
+
+    lookup_field = "slug"
+    queryset = _with_aliases(_with_article_count(Institution))
+    serializer_class = serializers.InstitutionDetailSerializer
+
+
+SEARCH_PARAMETERS = [
+    OpenApiParameter("q", OpenApiTypes.STR, description="Drug (generic or brand), condition, institution or words."),
+    OpenApiParameter("condition", OpenApiTypes.STR, description="Only articles linked to this condition (slug)."),
+    OpenApiParameter("drug", OpenApiTypes.STR, description="Only articles linked to this drug (slug)."),
+    OpenApiParameter("institution", OpenApiTypes.STR, description="Only articles linked to this institution (slug)."),
+    OpenApiParameter("source", OpenApiTypes.STR, description="Only articles from this source (slug)."),
+    OpenApiParameter("published_after", OpenApiTypes.DATE),
+    OpenApiParameter("published_before", OpenApiTypes.DATE),
+    OpenApiParameter("year", OpenApiTypes.INT),
+    OpenApiParameter("ordering", OpenApiTypes.STR, enum=["relevance", "-published", "published"]),
+    OpenApiParameter("page", OpenApiTypes.INT),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description="At most 100."),
+]
+
+
+class SearchView(APIView):
+    """Search: entity resolution (brand names, typos), ranked results with snippet and why, facets."""
+
+    @extend_schema(parameters=SEARCH_PARAMETERS, responses=serializers.SearchResponseSerializer)
+    def get(self, request):
+        filterset = ArticleFilter(request.query_params, queryset=Article.objects.none())
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        page = positive_page(request.query_params.get("page"))
+        page_size = ArticlePagination().get_page_size(request)
+        data = filterset.form.cleaned_data
+        try:
+            result = service.search(
+                data.get("q") or "", filters=data, page=page, page_size=page_size, ordering=filterset.search_ordering
+            )
+        except service.PageOutOfRange as exc:
+            raise NotFound("There is no such page of results.") from exc
+        result.next = self._page_url(request, page + 1) if result.has_next else None
+        result.previous = self._page_url(request, page - 1) if result.has_previous else None
+        serializer = serializers.SearchResponseSerializer(result, context={"request": request})
+        return Response(serializer.data)
+
+    @staticmethod
+    def _page_url(request, page):
+        params = request.query_params.copy()
+        params["page"] = str(page)
+        return request.build_absolute_uri(request.path) + "?" + urlencode(params, doseq=True)
+
+
+class AutocompleteView(APIView):
+    """Entities whose names start with q (any kind), best first: "jak" → Jakafi → Ruxolitinib."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="What was typed so far.")],
+        responses=serializers.AutocompleteResponseSerializer,
+    )
+    def get(self, request):
+        query = request.query_params.get("q", "")
+        if "\x00" in query:
+            raise ValidationError({"q": ["Null characters are not allowed."]})
+        suggestions = autocomplete.suggest(query)
+        serializer = serializers.AutocompleteResponseSerializer(
+            {"query": query[: autocomplete.MAX_INPUT], "results": suggestions}, context={"request": request}
+        )
+        return Response(serializer.data)
