@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 
+from .filters import ArticleFilter
 from .models import (
     Article,
     ArticleCondition,
@@ -18,6 +19,8 @@ from .models import (
     Institution,
     InstitutionAlias,
 )
+from .search import service as search_service
+from .search.query import MAX_QUERY_LENGTH
 
 PER_PAGE = 20
 
@@ -43,13 +46,82 @@ def home(request):
     )
 
 
+def page_number(request):
+    """The `page` parameter as a positive integer (1 when absent), or None when malformed."""
+    value = request.GET.get("page", "").strip() or "1"
+    return int(value) if value.isascii() and value.isdigit() and int(value) >= 1 else None
+
+
+def filter_errors(filterset, page):
+    """Readable messages for a FilterSet that did not validate (and a malformed page)."""
+    messages = []
+    if not filterset.is_valid():
+        for name, errors in filterset.errors.items():
+            label = filterset.filters[name].label if name in filterset.filters else name
+            messages.extend(f"{label}: {error}" for error in errors)
+    if page is None:
+        messages.append("Page: a page number is a whole number from 1.")
+    return messages
+
+
+def query_with(request, **changes):
+    """The current query string with parameters set (or removed, for None); page reset."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    for name, value in changes.items():
+        params.pop(name, None)
+        if value is not None:
+            params[name] = value
+    return f"?{params.urlencode()}" if params else "?"
+
+
+def active_filters(request, filterset):
+    """[(parameter, label, value, URL without it)] of the filters in use."""
+    return [
+        (name, label, value, query_with(request, **{name: None})) for name, label, value in filterset.active_filters()
+    ]
+
+
 def article_list(request):
-    articles = Article.objects.published().listing().with_public_links()
-    query = request.GET.get("q", "").strip()
-    if query:
-        articles = articles.search(query[:200], order_by_relevance=False)
-    page = paginate(request, articles)
-    return render(request, "articles/article_list.html", {"page": page, "articles": page.object_list})
+    filterset = ArticleFilter(request.GET, queryset=Article.objects.published().listing().with_public_links())
+    errors = filter_errors(filterset, page=1)  # a bad page is a 404 here, as on every list page
+    if errors:
+        return render(request, "articles/article_list.html", {"filterset": filterset, "errors": errors}, status=400)
+    page = paginate(request, filterset.qs)
+    active = active_filters(request, filterset)
+    context = {"page": page, "articles": page.object_list, "filterset": filterset, "active_filters": active}
+    return render(request, "articles/article_list.html", context)
+
+
+def search(request):
+    """Search by drug, brand, condition or institution name: results, why, facets, entity cards."""
+    filterset = ArticleFilter(request.GET, queryset=Article.objects.none())
+    page = page_number(request)
+    errors = filter_errors(filterset, page)
+    query = request.GET.get("q", "")[:MAX_QUERY_LENGTH]
+    if errors:
+        return render(request, "articles/search.html", {"errors": errors, "query": query}, status=400)
+    data = filterset.form.cleaned_data
+    try:
+        result = search_service.search(data.get("q") or "", filters=data, page=page, ordering=filterset.search_ordering)
+    except search_service.PageOutOfRange as exc:
+        raise Http404("There is no such page of results.") from exc
+    for values in result.facets.values():
+        for facet in values:
+            facet.href = query_with(request, **{facet.param: None if facet.selected else facet.value})
+    active = active_filters(request, filterset)
+    context = {
+        "result": result,
+        "query": result.query,
+        "active_filters": active,
+        "sort_links": [
+            (label, query_with(request, ordering=value), result.ordering == name)
+            for name, label, value in (("relevance", "Best match", None), ("newest", "Newest", "-published"))
+        ],
+        "previous_url": query_with(request, page=str(page - 1)) if result.has_previous else "",
+        "next_url": query_with(request, page=str(page + 1)) if result.has_next else "",
+    }
+    return render(request, "articles/search.html", context)
 
 
 def article_detail(request, slug):
