@@ -51,8 +51,8 @@ def corpus():
 PAGES = [
     ("article changelist", lambda: changelist_url(Article), {}, 7),
     ("articles to review", lambda: changelist_url(Article), {"links": "to_review", "status__exact": "draft"}, 7),
-    ("drug review queue", lambda: changelist_url(ArticleDrug), {}, 10),
-    ("condition review queue, all", lambda: changelist_url(ArticleCondition), {"review": "all", "o": "3"}, 10),
+    ("drug review queue", lambda: changelist_url(ArticleDrug), {}, 11),
+    ("condition review queue, all", lambda: changelist_url(ArticleCondition), {"review": "all", "o": "3"}, 11),
     ("drug changelist", lambda: changelist_url(Drug), {}, 6),
     ("drug search", lambda: changelist_url(Drug), {"q": "brand"}, 6),
     ("conditions in a MeSH branch", lambda: changelist_url(Condition), {"branch": "C10", "articles": "yes"}, 7),

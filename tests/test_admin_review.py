@@ -91,7 +91,7 @@ def test_tabs_count_what_is_left_to_review_in_each_queue(editor_client, queue):
     link(ArticleFactory(), ConditionFactory())
     response = editor_client.get(changelist_url(ArticleDrug))
     tabs = {tab["label"]: (tab["pending"], tab["current"]) for tab in response.context["review_queues"]}
-    assert tabs == {"Conditions": (1, False), "Drugs": (3, True), "Institutions": (0, False)}
+    assert tabs == {"Conditions": ("1", False), "Drugs": ("3", True), "Institutions": ("0", False)}
     for model in (ArticleCondition, ArticleInstitution):
         assert editor_client.get(changelist_url(model)).status_code == 200
 
@@ -150,3 +150,17 @@ def test_the_admin_index_is_a_workbench(editor_client, queue):
     assert "<caption>Workbench</caption>" in html
     assert "Review drug links</a></th><td>3 to review" in html
     assert 'href="/admin/articles/article/import/"' in html
+
+
+def test_a_mention_only_in_the_title_says_so(editor_client):
+    article = ArticleFactory(title="Jakafi & <hair>", body="No mention here.")
+    link(article, DrugFactory(), matched_text="<hair>", first_offset=None, in_title=True)
+    html = editor_client.get(changelist_url(ArticleDrug)).content.decode()
+    assert "in the title: “&lt;hair&gt;”" in html
+
+
+def test_queue_counts_stop_counting_at_a_cap(queue):
+    from articles.admin.base import capped_count
+
+    suggested = ArticleDrug.objects.suggested()
+    assert (capped_count(suggested, cap=3), capped_count(suggested, cap=2)) == ("3", "2+")

@@ -22,7 +22,7 @@ from ..models import (
     LinkStatus,
     Source,
 )
-from .base import CuratedAdmin, context_window, count_of, mention_context
+from .base import CuratedAdmin, context_window, count_of, mention_context, mention_without_offset
 from .importing import import_view
 from .links import admin_url
 
@@ -96,7 +96,7 @@ class LinkListInline(LinkInline):
     @admin.display(description="mention in context")
     def context_display(self, link):
         if link.first_offset is None:
-            return link.matched_text or "—"
+            return mention_without_offset(link)
         window, start, more = context_window(link.article.body, link.first_offset, link.matched_text)
         return mention_context(window, start, link.first_offset, link.matched_text, truncated_end=more)
 
@@ -235,6 +235,7 @@ class ToReviewFilter(admin.SimpleListFilter):
 
     @staticmethod
     def _any_link(**filters):
+        # EXISTS per link table (measured against IN and UNION: as fast on PostgreSQL, far faster on SQLite).
         exists = [Exists(m.objects.filter(article=OuterRef("pk"), **filters)) for m in LINK_MODELS]
         return exists[0] | exists[1] | exists[2]
 
@@ -251,7 +252,6 @@ class ArticleAdmin(CuratedAdmin):
         ("source", admin.RelatedFieldListFilter),
     ]
     search_fields = ["title", "=slug", "=source_url"]
-    ordering = ["-pk"]
     autocomplete_fields = ["source", "canonical"]
     prepopulated_fields = {"slug": ["title"]}
     actions = ["submit_for_review", "publish_articles", "withdraw_articles", "back_to_draft"]
@@ -298,6 +298,13 @@ class ArticleAdmin(CuratedAdmin):
         return fields
 
     # -- changelist
+
+    def get_ordering(self, request):
+        # Newest first, along an index either way (measured at 100k articles: a status
+        # filter with ORDER BY id makes SQLite scan the whole table).
+        if request.GET.get("status__exact"):
+            return ["-published", "-pk"]
+        return ["-pk"]
 
     def changelist_queryset(self, request, queryset):
         to_review = sum(

@@ -16,11 +16,19 @@ CONTEXT_CHARS = 70  # characters shown each side of a mention
 
 class LeanChangeList(ChangeList):
     """A changelist whose queryset the admin may trim or annotate (changelist only:
-    the change form still loads every field)."""
+    the change form still loads every field). Annotations are made before filters
+    and sorting, so a column of counts can be sorted."""
 
     def get_queryset(self, request, exclude_parameters=None):
-        queryset = super().get_queryset(request, exclude_parameters)
-        return self.model_admin.changelist_queryset(request, queryset)
+        if not getattr(self, "_prepared", False):
+            self.root_queryset = self.model_admin.changelist_queryset(request, self.root_queryset)
+            self._prepared = True
+        return super().get_queryset(request, exclude_parameters)
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = list(self.result_list)
+        self.model_admin.decorate_page(request, self.result_list)
 
 
 class CuratedAdmin(SimpleHistoryAdmin):
@@ -35,12 +43,22 @@ class CuratedAdmin(SimpleHistoryAdmin):
         return LeanChangeList
 
     def changelist_queryset(self, request, queryset):
+        """The changelist's rows, before filters and sorting (annotate counts here)."""
         return queryset
+
+    def decorate_page(self, request, rows):
+        """Add what only the shown rows need (one query for the page, not a join for every row)."""
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def capped_count(queryset, cap=1000):
+    """How many rows, as text, counting no further than `cap` ("1,000+"): cheap at any size."""
+    n = queryset.order_by()[: cap + 1].count()
+    return f"{cap:,}+" if n > cap else f"{n:,}"
 
 
 def count_of(model, field, **filters):
@@ -84,3 +102,10 @@ def context_window(body, offset, matched_text):
     start = max(offset - CONTEXT_CHARS, 0)
     end = offset + len(matched_text) + CONTEXT_CHARS
     return body[start:end], start, end < len(body)
+
+
+def mention_without_offset(link):
+    """What to show for a link with no mention in the body: in the title, or an editor's."""
+    if link.in_title and link.matched_text:
+        return format_html("in the title: “{}”", link.matched_text)
+    return format_html("<em>{}</em>", link.matched_text or "added by an editor")

@@ -156,7 +156,7 @@ class EntityAdmin(CuratedAdmin):
             default=Value(3),
             output_field=IntegerField(),
         )
-        return [rank, Length("name"), "name", "pk"]
+        return [rank.asc(), Length("name").asc(), "name", "pk"]
 
     # -- changelist
 
@@ -174,10 +174,13 @@ class EntityAdmin(CuratedAdmin):
             ),
             to_review=count_of(link_model, field, status=LinkStatus.SUGGESTED),
         )
+        return queryset
+
+    def get_ordering(self, request):
         term = request.GET.get("q", "").strip()
         if term and "o" not in request.GET:  # searching, no column chosen: best match first
-            queryset = queryset.order_by(*self.relevance(term))
-        return queryset
+            return self.relevance(term)
+        return super().get_ordering(request)
 
     @admin.display(description="public articles", ordering="article_count")
     def article_count(self, entity):

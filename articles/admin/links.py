@@ -21,7 +21,7 @@ from ..models import (
     LinkOrigin,
     LinkStatus,
 )
-from .base import CONTEXT_CHARS, CuratedAdmin, mention_context
+from .base import CONTEXT_CHARS, CuratedAdmin, capped_count, mention_context, mention_without_offset
 
 REVIEW_QUEUE_TEMPLATE = "admin/articles/review_queue.html"
 
@@ -151,7 +151,7 @@ class LinkAdmin(CuratedAdmin):
     ]
     list_display_links = ["status"]
     search_fields = ["matched_text", "article__title"]
-    ordering = ["-confidence", "-pk"]
+    ordering = ["-confidence", "pk"]  # the order of the (status, confidence) index
     list_per_page = 100
     actions = ["confirm_links", "reject_links"]
     readonly_fields = ["published", "reviewed_by", "reviewed_at", "created_at"]
@@ -177,14 +177,24 @@ class LinkAdmin(CuratedAdmin):
 
     def changelist_queryset(self, request, queryset):
         entity = self.model.entity_field
-        return (
-            queryset.select_related("article__source", entity, "reviewed_by")
-            .defer("article__body", "article__summary")
+        return queryset.select_related("article__source", entity, "reviewed_by").defer(
+            "article__body", "article__summary"
+        )
+
+    def decorate_page(self, request, rows):
+        # The text around each mention, cut out by the database for the shown rows only:
+        # bodies are not loaded, and the changelist's count does not join the articles.
+        windows = (
+            self.model.objects.filter(pk__in=[row.pk for row in rows])
             .annotate(context_start=Greatest(Coalesce("first_offset", Value(0)) - CONTEXT_CHARS, Value(0)))
             .annotate(
                 context_text=Substr("article__body", F("context_start") + 1, Length("matched_text") + 2 * CONTEXT_CHARS)
             )
+            .values_list("pk", "context_start", "context_text")
         )
+        found = {pk: (start, text) for pk, start, text in windows} if rows else {}
+        for row in rows:
+            row.context_start, row.context_text = found.get(row.pk, (0, ""))
 
     @admin.display(description="entity")
     def entity_display(self, link):
@@ -194,7 +204,7 @@ class LinkAdmin(CuratedAdmin):
     @admin.display(description="mention in context")
     def context_display(self, link):
         if link.first_offset is None:
-            return format_html("<em>{}</em>", link.matched_text or "added by an editor")
+            return mention_without_offset(link)
         window = link.context_text or ""
         wanted = len(link.matched_text) + 2 * CONTEXT_CHARS
         return mention_context(
@@ -256,7 +266,7 @@ class LinkAdmin(CuratedAdmin):
                 {
                     "label": f"{link_model.entity_field}s".capitalize(),
                     "url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
-                    "pending": link_model.objects.suggested().count(),
+                    "pending": capped_count(link_model.objects.suggested()),
                     "current": link_model is self.model,
                 }
             )

@@ -3,6 +3,7 @@
 from django import template
 from django.urls import reverse
 
+from ..admin.base import capped_count
 from ..models import LINK_MODELS, Article, ArticleStatus
 
 register = template.Library()
@@ -16,7 +17,7 @@ def workbench(context):
         {
             "label": f"{link_model.entity_field} links",
             "url": reverse(f"admin:articles_{link_model._meta.model_name}_changelist"),
-            "pending": link_model.objects.suggested().count(),
+            "pending": capped_count(link_model.objects.suggested()),
         }
         for link_model in LINK_MODELS
         if user.has_perm(f"articles.view_{link_model._meta.model_name}")
@@ -24,7 +25,7 @@ def workbench(context):
     can_view_articles = user.has_perm("articles.view_article")
     return {
         "queues": queues,
-        "in_review": Article.objects.filter(status=ArticleStatus.REVIEW).count() if can_view_articles else None,
+        "in_review": capped_count(Article.objects.filter(status=ArticleStatus.REVIEW)) if can_view_articles else None,
         "articles_url": reverse("admin:articles_article_changelist"),
         "import_url": reverse("admin:articles_article_import") if user.has_perm("articles.import_articles") else "",
     }
