@@ -5,12 +5,17 @@ entry point for the command line (``import_articles``) and the admin (uploads, p
 text): give it what ``extract.read_path`` / ``read_upload`` / ``read_pasted`` yield and
 it returns an ``ImportReport`` listing, for every record, what happened and why.
 
-Per record, in one transaction: validate (title, body, URL, date) → clean → same URL?
-update it (or report it unchanged) → same text? report the duplicate → near-identical
-text from another outlet? store it as a syndicated copy of the original → link
-conditions, drugs and institutions → extract evidence facts → save (and publish, which
-copies the date onto the link rows). A failing record is rolled back alone and reported
-with its file, line or record number and reason; the others are imported.
+Per record: validate (title, body, URL, date) → clean → same URL? update it (or report
+it unchanged) → same text? report the duplicate → near-identical text from another
+outlet? mark it as a syndicated copy of the original → link conditions, drugs and
+institutions → extract evidence facts. Records go through that in batches of
+``BATCH_SIZE``; the new articles of a batch (with their links, history, trial ids and
+syndication bands, published from the start when asked) are then written in one
+transaction — all of them or none. If that transaction fails, every article of the
+batch is written again in a transaction of its own, so a bad record is rolled back
+alone and reported with its file, line or record number and reason, and the others are
+imported. No article is ever half-written. Updates of stored articles are one
+transaction each.
 
 Re-importing keeps editors' decisions: links an editor confirmed, rejected or added are
 never touched; only the machine's own suggestions are refreshed (added, updated, or
