@@ -226,13 +226,13 @@ def test_snippet_highlights_the_matched_names_in_context(world):
 
 
 def test_snippets_and_titles_escape_hostile_text(world):
-    story(
+    hostile = story(
         '<script>alert("t")</script> Ruxolitinib <b>news</b>',
         'Ruxolitinib & friends: <img src=x onerror="alert(1)"> "quoted" <script>alert(2)</script> ruxolitinib',
         days_ago=0,
         links=[(world.rux, {"in_title": True})],
     )
-    hit = search("ruxolitinib", now=NOW).hits[0]
+    hit = next(h for h in search("ruxolitinib", now=NOW).hits if h.article == hostile)
     for html in (str(hit.snippet), str(hit.title_html)):
         assert "<script>" not in html and "<img" not in html and "<b>" not in html
         assert html.replace("<mark>", "").replace("</mark>", "").count("<") == 0
@@ -310,14 +310,14 @@ def test_query_count_does_not_grow_with_results(world):
         story(f"Semaglutide {day}", "semaglutide and obesity", days_ago=day + 30, links=links)
     many, result = _count_queries("semaglutide")
     assert result.count == 31 and len(result.hits) == 20
-    assert few == many == 12
+    assert few == many == 9  # the drug's own name: no text rank
 
 
 def test_query_count_for_condition_and_text_queries(world):
     condition, _ = _count_queries("hair loss")
-    assert condition == 14  # + narrower conditions (2)
+    assert condition == 12  # + narrower conditions (2), + text rank ("hair loss" is another name)
     text, _ = _count_queries("Zelvitra")
-    assert text == 9  # resolve, ranked, counts, copies, page (1 + 3 links), facet labels; no cards, no text rank
+    assert text == 7  # resolve, ranked, counts, copies, page (articles, links), facet labels; no cards, no text rank
 
 
 def test_empty_and_junk_queries_touch_nothing(world, django_assert_num_queries):

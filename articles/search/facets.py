@@ -24,7 +24,7 @@ from . import retrieval
 from .kinds import CONDITION, KINDS
 from .service import snapshot_facets
 
-MIN_ARTICLES = 1000
+MIN_ARTICLES = 500
 
 
 @dataclass

@@ -14,7 +14,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Value
+from django.db import connection
 
 from ..models import AliasKind
 from . import fuzzy
@@ -92,28 +92,31 @@ class Resolution:
 ALIAS_COLUMNS = ("id", "text", "normalized", "kind", "is_brand", "match_case", "is_ambiguous")
 
 
-def _alias_rows(**filters_by_kind):
+def _alias_rows(column, values_by_kind):
     """Alias rows with their entity, from the three tables in one query.
 
-    filters_by_kind: {"drug": {"normalized__in": [...]}, ...}; kinds without a filter
-    are left out. Rows: (kind, entity id, name, slug, alias id, text, normalized,
-    alias kind, is_brand, match_case, is_ambiguous).
+    values_by_kind: {"drug": [...], ...} — the values of `column` ("normalized" or
+    "id") to look up; kinds without values are left out. Rows: (kind, entity id,
+    name, slug, alias id, text, normalized, alias kind, is_brand, match_case,
+    is_ambiguous). Plain SQL: this runs on every search.
     """
-    querysets = []
+    parts, params = [], []
     for kind in KINDS:
-        filters = filters_by_kind.get(kind.name)
-        if not filters:
+        values = list(values_by_kind.get(kind.name) or [])
+        if not values:
             continue
-        entity = kind.alias_model.entity_field
-        querysets.append(
-            kind.alias_model.objects.filter(**filters)
-            .order_by()
-            .values_list(Value(kind.name), f"{entity}_id", f"{entity}__name", f"{entity}__slug", *ALIAS_COLUMNS)
+        placeholders = ", ".join(["%s"] * len(values))
+        parts.append(
+            f"SELECT '{kind.name}', e.id, e.name, e.slug, {', '.join(f'a.{c}' for c in ALIAS_COLUMNS)} "  # noqa: S608
+            f"FROM {kind.alias_table} a JOIN {kind.entity_table} e ON e.id = a.{kind.column} "
+            f"WHERE a.{column} IN ({placeholders})"
         )
-    if not querysets:
+        params.extend(values)
+    if not parts:
         return []
-    first, *rest = querysets
-    return list(first.union(*rest, all=True)) if rest else list(first)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return cursor.fetchall()
 
 
 def _match(row, typed, *, fuzzy_score=None):
@@ -150,7 +153,7 @@ def resolve(query):
     if query.is_empty:
         return Resolution(groups=[], words=[])
     grams = query.ngrams
-    rows = _alias_rows(**{kind.name: {"normalized__in": list(grams)} for kind in KINDS})
+    rows = _alias_rows("normalized", {kind.name: list(grams) for kind in KINDS})
     by_text = {}
     for row in rows:
         by_text.setdefault(row[6], []).append(row)
@@ -286,7 +289,7 @@ def _rows_by_alias_id(hits):
     for hit_list in hits.values():
         for hit in hit_list:
             ids.setdefault(hit.kind, set()).add(hit.alias_id)
-    rows = _alias_rows(**{kind: {"id__in": sorted(alias_ids)} for kind, alias_ids in ids.items()})
+    rows = _alias_rows("id", {kind: sorted(alias_ids) for kind, alias_ids in ids.items()})
     return {(row[0], row[4]): row for row in rows}
 
 

@@ -326,28 +326,32 @@ def counts(plan):
             f"SELECT facets, built_at FROM {SNAPSHOT_TABLE} WHERE kind = %s AND entity_id = %s AND narrower = %s "
             f"AND ABS(total - (SELECT COUNT(*) FROM r)) <= {drift}"
         )
-        ctes = f", fresh AS MATERIALIZED ({fresh})"
+        # The rows to count live: none when the snapshot is fresh (a one-time test on
+        # both databases, so that no link is read for a precomputed result set).
+        ctes = (
+            f", fresh AS MATERIALIZED ({fresh}), "
+            "counted AS MATERIALIZED (SELECT article_id, p FROM r WHERE NOT EXISTS (SELECT 1 FROM fresh))"
+        )
         cte_params = [snapshot[0], snapshot[1], bool(snapshot[2])]
-        live = " AND NOT EXISTS (SELECT 1 FROM fresh)"
     else:
-        ctes, cte_params, live = "", [], ""
+        ctes, cte_params = ", counted AS MATERIALIZED (SELECT article_id, p FROM r)", []
     json_text = "CAST(facets AS text)" if connection.vendor == "postgresql" else "facets"
     parts = ["SELECT 'total', (SELECT COUNT(*) FROM r), NULL"]
     if snapshot:
         parts.append(f"SELECT 'snapshot', 0, {json_text} FROM fresh")
         parts.append("SELECT 'as_of', 0, CAST(built_at AS text) FROM fresh")
-    in_results = "IN (SELECT article_id FROM r)"
+    in_results = "IN (SELECT article_id FROM counted)"
     for kind in KINDS:
         parts.append(
             f"SELECT '{kind.name}', l.{kind.column}, CAST(COUNT(*) AS text) FROM {kind.link_table} l "
-            f"WHERE l.article_id {in_results} AND {public_link('l')}{live} GROUP BY l.{kind.column}"
+            f"WHERE l.article_id {in_results} AND {public_link('l')} GROUP BY l.{kind.column}"
         )
     parts.append(
         f"SELECT 'source', a.source_id, CAST(COUNT(*) AS text) FROM {ARTICLE_TABLE} a "
-        f"WHERE a.id {in_results} AND a.{PUBLISHED}{live} GROUP BY a.source_id"
+        f"WHERE a.id {in_results} AND a.{PUBLISHED} GROUP BY a.source_id"
     )
-    year = _year("r.p")
-    parts.append(f"SELECT 'year', {year}, CAST(COUNT(*) AS text) FROM r WHERE 1 = 1{live} GROUP BY {year}")
+    year = _year("p")
+    parts.append(f"SELECT 'year', {year}, CAST(COUNT(*) AS text) FROM counted GROUP BY {year}")
     sql = f"WITH r AS MATERIALIZED ({hits}){ctes} " + " UNION ALL ".join(parts)
     result = Counts(total=0, facets={name: [] for name in FACET_KINDS})
     with connection.cursor() as cursor:

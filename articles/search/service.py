@@ -5,25 +5,29 @@ of results (each with a highlighted snippet and a "why"), the total, the entitie
 the query named (entity cards), a "Did you mean", and facet counts over the whole
 result set. A fixed number of queries, whatever the number of results:
 
-    resolve names (1) [+ typo lookup (2)] [+ narrower conditions (2)]
+    resolve names (1) [+ narrower conditions (2)]
     ranked ids (1) + total and facets (1) + copies among candidates (1)
-    + text rank of candidates (1) + the page with its links (4)
+    + text rank of candidates for other names and words (1) + the page's articles and their links (2)
     + entity cards (2 per kind named) + facet labels (1)
+    [+ when nothing is found: typo candidates (2) and the search again]
 """
 
 import datetime
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery, Value
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 
-from ..models import Article, Source
+from ..models import Article
 from ..text import normalize
 from . import explain, fulltext, ranking, retrieval, snippets
 from .kinds import CONDITION, KINDS
+from .page import copies as find_copies
+from .page import labels as facet_labels
+from .page import page_articles
 from .query import parse
 from .resolve import Match, correct_typos, resolve
 
@@ -288,49 +292,31 @@ def _order(ranked, resolution, query, ordering):
         return ranked
     window = ranked[: ranking.CANDIDATES]
     ids = [article_id for article_id, _ in window]
-    copies = set(Article.objects.filter(pk__in=ids, canonical__isnull=False).values_list("pk", flat=True))
+    copies = find_copies(ids)
     text_ranks = {}
-    if resolution.groups:
-        text_ranks = fulltext.rank(_rank_words(query, resolution), ids)
+    words = _rank_words(query, resolution) if resolution.groups else []
+    if words:
+        text_ranks = fulltext.rank(words, ids)
     return ranking.rerank(window, text_ranks=text_ranks, copies=copies) + ranked[ranking.CANDIDATES :]
 
 
 def _rank_words(query, resolution):
-    """Words whose presence in the text raises an entity result: what was typed, typos corrected."""
+    """Words whose presence in the text raises an entity result.
+
+    Other names typed ("Jakafi" for ruxolitinib) and other words count; an entity's
+    own name does not need the full-text index: its link already says how often the
+    article mentions it and whether in the title.
+    """
     words = list(resolution.words)
     for group in resolution.groups:
+        if all(m.is_own_name for m in group.matches):
+            continue
         texts = [m.alias for m in group.matches] if group.fuzzy else [group.typed]
         for text in texts:
             for word in parse(text).words:
                 if word not in words:
                     words.append(word)
     return words[:12]
-
-
-LINK_FIELDS = ("article", "status", "mention_count", "in_title", "first_offset", "matched_text")
-ENTITY_FIELDS = {"condition": ("mesh_id",), "drug": ("drugbank_id",), "institution": ()}
-
-
-def page_articles(ids):
-    """Published articles with these ids, their source, original and visible links (4 queries).
-
-    The links carry what results show and explain (status, mentions, title, first
-    offset) and their entity's name, slug and id, under the attribute names of
-    ArticleQuerySet.with_public_links().
-    """
-    prefetches = []
-    for kind in KINDS:
-        entity = kind.link_model.entity_field
-        fields = (entity, f"{entity}__name", f"{entity}__slug", *(f"{entity}__{f}" for f in ENTITY_FIELDS[kind.name]))
-        links = kind.link_model.objects.visible().select_related(entity).only(*LINK_FIELDS, *fields)
-        prefetches.append(Prefetch(f"{entity}_links", queryset=links, to_attr=f"public_{entity}_links"))
-    return (
-        Article.objects.published()
-        .filter(pk__in=ids)
-        .select_related("source", "canonical__source")
-        .defer("canonical__body")
-        .prefetch_related(*prefetches)
-    )
 
 
 def _highlighter(resolution, cards):
@@ -402,7 +388,7 @@ def _cards(groups):
 def _facet_values(facets, filters):
     """FacetValue lists with labels (one query for the names)."""
     shown = {name: pairs[:FACET_SIZE] for name, pairs in facets.items()}
-    labels = _labels({name: [value for value, _ in pairs] for name, pairs in shown.items() if name != "year"})
+    labels = facet_labels({name: [value for value, _ in pairs] for name, pairs in shown.items() if name != "year"})
     result = {}
     for name, pairs in shown.items():
         selected = filters.get(name)
@@ -418,20 +404,6 @@ def _facet_values(facets, filters):
             values.append(FacetValue(name, slug, title, count, selected is not None and selected.slug == slug))
         result[name] = values
     return result
-
-
-def _labels(ids_by_name):
-    querysets = []
-    models = {**{kind.name: kind.model for kind in KINDS}, "source": Source}
-    for name, ids in ids_by_name.items():
-        if ids:
-            rows = models[name].objects.filter(pk__in=ids).order_by()
-            querysets.append(rows.values_list(Value(name), "pk", "slug", "name"))
-    if not querysets:
-        return {}
-    first, *rest = querysets
-    rows = first.union(*rest, all=True) if rest else first
-    return {(name, pk): (slug, title) for name, pk, slug, title in rows}
 
 
 def snapshot_facets(counts):

@@ -1,0 +1,142 @@
+"""What one page of results needs from the database, in as few and as cheap queries as possible.
+
+The articles themselves are model instances (templates and serializers use their
+methods). Their visible links — dozens per page — come from one plain query over
+the three link tables and are light objects with the attribute names of
+``ArticleQuerySet.with_public_links()`` (``article.public_drug_links[0].drug.name``),
+so the same templates and serializers show both.
+"""
+
+# SQL here is assembled from constant fragments (table and column names); values are parameters.
+# ruff: noqa: S608
+
+from functools import lru_cache
+
+from django.db import connection
+from django.urls import reverse
+
+from ..models import Article, LinkStatus, Source
+from .kinds import KINDS
+
+EXTRA_ID = {"drug": "drugbank_id", "condition": "mesh_id", "institution": None}
+
+
+@lru_cache(maxsize=8)
+def _url_pattern(kind):
+    """The entity page URL with a placeholder slug, reversed once per kind."""
+    return reverse(f"articles:{kind}-detail", kwargs={"slug": "slug-placeholder"})
+
+
+class LinkedEntity:
+    """The entity at the end of a link: what a result shows of it."""
+
+    __slots__ = ("drugbank_id", "id", "kind", "mesh_id", "name", "slug")
+
+    def __init__(self, kind, pk, name, slug, extra_id):
+        self.kind, self.id, self.name, self.slug = kind, pk, name, slug
+        self.drugbank_id = extra_id if kind == "drug" else None
+        self.mesh_id = extra_id if kind == "condition" else None
+
+    @property
+    def pk(self):
+        return self.id
+
+    def get_absolute_url(self):
+        return _url_pattern(self.kind).replace("slug-placeholder", self.slug)
+
+    def __str__(self):
+        return self.name
+
+
+class PageLink:
+    """A visible link of a result: ``link.drug`` (or ``.condition``, ``.institution``) and ``link.drug_id``."""
+
+    __slots__ = ("entity", "first_offset", "in_title", "kind", "matched_text", "mention_count", "status")
+
+    def __init__(self, kind, status, mention_count, in_title, first_offset, matched_text, entity):
+        self.kind, self.status, self.mention_count = kind, status, mention_count
+        self.in_title, self.first_offset, self.matched_text, self.entity = (
+            bool(in_title),
+            first_offset,
+            matched_text,
+            entity,
+        )
+
+    def __getattr__(self, name):
+        kind = object.__getattribute__(self, "kind")
+        if name == kind:
+            return self.entity
+        if name == f"{kind}_id":
+            return self.entity.id
+        raise AttributeError(name)
+
+    @property
+    def is_machine_suggested(self):
+        return self.status == LinkStatus.SUGGESTED
+
+
+def page_articles(ids):
+    """Published articles with these ids, with source, original and visible links (2 queries)."""
+    articles = list(
+        Article.objects.published()
+        .filter(pk__in=ids)
+        .select_related("source", "canonical__source")
+        .defer("canonical__body")
+    )
+    by_id = {article.pk: article for article in articles}
+    for article in articles:
+        for kind in KINDS:
+            setattr(article, f"public_{kind.name}_links", [])
+    if not articles:
+        return articles
+    placeholders = ", ".join(["%s"] * len(by_id))
+    parts, params = [], []
+    for kind in KINDS:
+        extra = f"e.{EXTRA_ID[kind.name]}" if EXTRA_ID[kind.name] else "NULL"
+        parts.append(
+            f"SELECT '{kind.name}', l.article_id, l.id, l.status, l.mention_count, l.in_title, l.first_offset, "
+            f"l.matched_text, e.id, e.name, e.slug, {extra} FROM {kind.link_table} l "
+            f"JOIN {kind.entity_table} e ON e.id = l.{kind.column} "
+            f"WHERE l.article_id IN ({placeholders}) AND l.status <> '{LinkStatus.REJECTED}'"
+        )
+        params.extend(by_id)
+    sql = " UNION ALL ".join(parts) + " ORDER BY 2, 1, 5 DESC, 3"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for kind, article_id, _pk, status, mentions, in_title, offset, matched, entity_id, name, slug, extra in rows:
+        entity = LinkedEntity(kind, entity_id, name, slug, extra)
+        link = PageLink(kind, status, mentions, in_title, offset, matched, entity)
+        getattr(by_id[article_id], f"public_{kind}_links").append(link)
+    return articles
+
+
+def copies(ids):
+    """The ids among `ids` of syndicated copies (one query)."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Article._meta.db_table} WHERE canonical_id IS NOT NULL AND id IN ({placeholders})", ids
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def labels(ids_by_name):
+    """{(facet, id): (slug, name)} for entity and source ids (one query)."""
+    tables = {**{kind.name: kind.entity_table for kind in KINDS}, "source": Source._meta.db_table}
+    parts, params = [], []
+    for name, ids in ids_by_name.items():
+        ids = list(ids)
+        if ids and name in tables:
+            parts.append(
+                f"SELECT '{name}', id, slug, name FROM {tables[name]} WHERE id IN ({', '.join(['%s'] * len(ids))})"
+            )
+            params.extend(ids)
+    if not parts:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return {(name, pk): (slug, title) for name, pk, slug, title in cursor.fetchall()}
