@@ -43,3 +43,7 @@ def action(client, model, name, objects, follow=True, query="", **extra):
 
 def history_url(obj):
     return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_history", args=[obj.pk])
+
+
+def delete_url(obj):
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_delete", args=[obj.pk])

@@ -47,6 +47,16 @@ def article_form_data(article, **changes):
     return data
 
 
+def with_new_drug_link(article, drug):
+    """The article page posted with one row filled in "add drug links"."""
+    new_row = {"drug": drug.pk, "status": "confirmed", "article": article.pk}
+    return article_form_data(
+        article,
+        **{"drug_links-2-TOTAL_FORMS": 1, "drug_links-2-INITIAL_FORMS": 0},
+        **{f"drug_links-2-0-{name}": value for name, value in new_row.items()},
+    )
+
+
 def test_change_status_refuses_steps_the_workflow_does_not_allow():
     article = ArticleFactory(status=ArticleStatus.DRAFT)
     with pytest.raises(services.WorkflowError, match="only published articles can become withdrawn"):
@@ -178,17 +188,7 @@ def test_links_inline_shows_status_and_context_and_records_the_review(editor, ed
 def test_editor_adds_a_link_with_the_autocomplete_inline(editor, editor_client):
     article = services.publish(article=ArticleFactory())
     drug = DrugFactory(name="Ruxolitinib")
-    data = article_form_data(
-        article,
-        **{
-            "drug_links-2-TOTAL_FORMS": 1,
-            "drug_links-2-INITIAL_FORMS": 0,
-            "drug_links-2-0-drug": drug.pk,
-            "drug_links-2-0-status": "confirmed",
-            "drug_links-2-0-article": article.pk,
-        },
-    )
-    response = editor_client.post(change_url(article), data)
+    response = editor_client.post(change_url(article), with_new_drug_link(article, drug))
     assert response.status_code == 302
     row = ArticleDrug.objects.get(article=article, drug=drug)
     assert (row.origin, row.status, row.reviewed_by) == (LinkOrigin.EDITOR, LinkStatus.CONFIRMED, editor)
@@ -202,17 +202,7 @@ def test_adding_a_duplicate_link_is_a_form_error_not_a_crash(editor_client):
     article = ArticleFactory()
     drug = DrugFactory()
     link(article, drug)
-    data = article_form_data(
-        article,
-        **{
-            "drug_links-2-TOTAL_FORMS": 1,
-            "drug_links-2-INITIAL_FORMS": 0,
-            "drug_links-2-0-drug": drug.pk,
-            "drug_links-2-0-status": "confirmed",
-            "drug_links-2-0-article": article.pk,
-        },
-    )
-    response = editor_client.post(change_url(article), data)
+    response = editor_client.post(change_url(article), with_new_drug_link(article, drug))
     assert response.status_code == 200
     assert "already linked to" in response.content.decode()
     assert ArticleDrug.objects.filter(article=article).count() == 1

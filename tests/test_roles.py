@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from articles.models import Article, ArticleStatus, Condition, Drug, Institution
 
-from .admin_support import action, change_url, changelist_url, client_for, history_url, make_user
-from .factories import ArticleFactory, ConditionFactory, DrugFactory
+from .admin_support import action, change_url, changelist_url, client_for, delete_url, history_url, make_user
+from .factories import ArticleFactory, ConditionFactory, DrugFactory, link
 
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.admin_fixtures"]
@@ -121,7 +121,7 @@ def test_editor_cannot_merge(editor_client):
 
 def test_editor_cannot_delete(editor_client):
     drug = DrugFactory()
-    assert editor_client.post(f"{change_url(drug)}delete/", {"post": "yes"}).status_code == 403
+    assert editor_client.post(delete_url(drug), {"post": "yes"}).status_code == 403
     assert Drug.objects.filter(pk=drug.pk).exists()
 
 
@@ -170,7 +170,7 @@ def test_anonymous_users_reach_no_admin_page():
         change_url(article),
         history_url(article),
         reverse("admin:articles_article_simple_history", args=[article.pk, article.history.latest().history_id]),
-        f"{change_url(condition)}delete/",
+        delete_url(condition),
     ]
     assert len(urls) > 40
     for url in urls:
@@ -179,3 +179,18 @@ def test_anonymous_users_reach_no_admin_page():
             assert response.status_code == 302, url
             assert response["Location"].startswith("/admin/login/"), url
     assert Condition.objects.filter(pk=condition.pk).exists()
+
+
+def test_reviewer_deletes_with_a_readable_confirmation(reviewer_client, django_assert_max_num_queries):
+    drug = DrugFactory()
+    for article in ArticleFactory.create_batch(45):
+        link(article, drug)
+    with django_assert_max_num_queries(40):  # 20 rows shown, each naming its article; not 45
+        page = reviewer_client.get(delete_url(drug))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "… and 26 more (see the summary above)" in html
+    assert "Article drugs: 45" in html  # the summary still counts everything
+    response = reviewer_client.post(delete_url(drug), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Drug.objects.filter(pk=drug.pk).exists()

@@ -1,12 +1,15 @@
 """Pieces every NewsBase admin shares: history with a server-side revert check, lean
 changelists, counts as subqueries, and mentions shown in context."""
 
+from django.contrib.admin.utils import NestedObjects
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, router
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..text import normalize, squash_spaces
@@ -49,10 +52,72 @@ class CuratedAdmin(SimpleHistoryAdmin):
     def decorate_page(self, request, rows):
         """Add what only the shown rows need (one query for the page, not a join for every row)."""
 
+    def get_deleted_objects(self, objs, request):
+        """Django's delete confirmation, but an entity with thousands of links lists some and
+        counts the rest (the summary counts all), and only the listed rows are formatted
+        (a link's name reads its article: formatting them all was a query per link)."""
+        try:
+            first = objs[0]
+        except IndexError:
+            return [], {}, set(), []
+        collector = NestedObjects(using=router.db_for_write(first._meta.model), origin=objs)
+        collector.collect(objs)
+        perms_needed = set()
+
+        def describe(obj):
+            opts = obj._meta
+            model_admin = self.admin_site._registry.get(type(obj))
+            if model_admin is not None and not model_admin.has_delete_permission(request, obj):
+                perms_needed.add(opts.verbose_name)
+
+            def render():
+                if model_admin is None:
+                    return conditional_escape(f"{capfirst(opts.verbose_name)}: {obj}")
+                url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+                return format_html('{}: <a href="{}">{}</a>', capfirst(opts.verbose_name), url, obj)
+
+            return LazyHTML(render)
+
+        model_count = {model._meta.verbose_name_plural: len(rows) for model, rows in collector.model_objs.items()}
+        protected = [describe(obj) for obj in collector.protected]
+        return shorten(collector.nested(describe)), model_count, perms_needed, protected
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class LazyHTML:
+    """HTML made only when shown."""
+
+    def __init__(self, render):
+        self.render = render
+
+    def __html__(self):
+        return self.render()
+
+    __str__ = __html__
+
+
+def shorten(items, limit=20):
+    """The delete confirmation's nested list ([obj, [its related...], obj, ...]), at most
+    `limit` entries a level, with a line saying how many more."""
+    out, kept, skipped, keep_children = [], 0, 0, False
+    for item in items:
+        if isinstance(item, list):
+            if keep_children:
+                out.append(shorten(item, limit))
+            continue
+        keep_children = kept < limit
+        if keep_children:
+            out.append(item)
+            kept += 1
+        else:
+            skipped += 1
+    if skipped:
+        out.append(f"… and {skipped} more (see the summary above)")
+    return out
 
 
 def capped_count(queryset, cap=1000):
