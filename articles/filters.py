@@ -15,7 +15,7 @@ from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from .models import Article, Condition, Drug, Institution, Source
+from .models import PUBLIC_LINK_STATUSES, Article, Condition, Drug, Institution, Source
 from .search import service
 from .search.query import MAX_QUERY_LENGTH
 
@@ -84,14 +84,37 @@ class ArticleFilter(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         return service.filter_queryset(queryset, value) if value.strip() else queryset
 
+    def _linked(self, queryset, kind, entity):
+        """Articles with a public link to `entity`, joined through its link table.
+
+        The join (not an IN subquery) lets the newest-first order walk the link table's
+        (entity, published) index — the copied date — instead of sorting every article.
+        """
+        related = f"{kind}_links"
+        self.browse_order = self.browse_order or f"-{related}__published"
+        return queryset.filter(
+            **{
+                f"{related}__{kind}": entity,
+                f"{related}__published__isnull": False,
+                f"{related}__status__in": PUBLIC_LINK_STATUSES,
+            }
+        )
+
     def filter_condition(self, queryset, name, value):
-        return queryset.for_condition(value)
+        return self._linked(queryset, "condition", value)
 
     def filter_drug(self, queryset, name, value):
-        return queryset.for_drug(value)
+        return self._linked(queryset, "drug", value)
 
     def filter_institution(self, queryset, name, value):
-        return queryset.for_institution(value)
+        return self._linked(queryset, "institution", value)
+
+    def filter_queryset(self, queryset):
+        self.browse_order = None
+        queryset = super().filter_queryset(queryset)
+        if self.browse_order and not self.form.cleaned_data.get("ordering"):
+            queryset = queryset.order_by(self.browse_order, "-pk")
+        return queryset
 
     def filter_source(self, queryset, name, value):
         return queryset.for_source(value)

@@ -59,6 +59,8 @@ def test_article_list_filters(client, world):
         return {a["slug"] for a in get(client, "article-list", **params).json()["results"]}
 
     assert slugs(drug="ruxolitinib") == {world.jakafi_story.slug, world.cream_story.slug, world.copy_story.slug}
+    newest_first = [a["slug"] for a in get(client, "article-list", drug="ruxolitinib").json()["results"]]
+    assert newest_first == [world.copy_story.slug, world.jakafi_story.slug, world.cream_story.slug]
     assert slugs(q="Jakafi") == slugs(drug="ruxolitinib")
     assert slugs(condition="myocardial-infarction", source="the-health-ledger") == {world.wegovy_story.slug}
     assert slugs(institution="columbia-university") == {world.jakafi_story.slug}

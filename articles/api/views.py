@@ -55,7 +55,7 @@ def _with_article_count(model):
         .filter(**{entity: OuterRef("pk")})
         .order_by()
         .values(entity)
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("article_id"))
         .values("n")
     )
     return model.objects.annotate(article_count=Coalesce(Subquery(count), 0)).order_by("name", "pk")

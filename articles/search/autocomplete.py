@@ -50,12 +50,12 @@ class Suggestion:
 
 
 def _prefix_condition(prefix):
-    """(sql, params) for `normalized` starting with `prefix`, using the btree index."""
+    """(sql, params) for `normalized` starting with `prefix`, as an index range scan."""
     if connection.vendor == "postgresql":
-        # varchar_pattern_ops index (migration 0005); normalised text has no % or _.
-        return "a.normalized LIKE %s", [prefix + "%"]
-    # SQLite compares text bytewise: the prefix range is an index range.
-    return "a.normalized >= %s AND a.normalized < %s", [prefix, prefix + "\U0010ffff"]
+        # varchar_pattern_ops index holding the id (migrations 0005, 0006); normalised text has no % or _.
+        return "normalized LIKE %s", [prefix + "%"]
+    # SQLite compares text bytewise: the prefix range is an index range (the index holds the rowid).
+    return "normalized >= %s AND normalized < %s", [prefix, prefix + "\U0010ffff"]
 
 
 def suggest(text, limit=LIMIT):
@@ -64,15 +64,16 @@ def suggest(text, limit=LIMIT):
     if not prefix:
         return []
     condition, condition_params = _prefix_condition(prefix)
-    # Shortest names first; for one letter (thousands of names) the index order is enough.
-    order = "LENGTH(a.normalized), a.normalized" if len(prefix) > 1 else "a.normalized"
+    # Shortest names first, chosen from the index alone; for one letter (thousands of
+    # names) the index order is enough. Only those few rows are then read in full.
+    order = "LENGTH(normalized), normalized" if len(prefix) > 1 else "normalized"
     parts, params = [], []
     for kind in KINDS:
         parts.append(
-            f"SELECT * FROM (SELECT '{kind.name}' AS kind, e.id, e.name, e.slug, a.text, a.normalized, a.kind AS "
-            f"alias_kind, a.is_brand FROM {kind.alias_table} a JOIN {kind.entity_table} e ON e.id = a.{kind.column} "
-            f"WHERE {condition} ORDER BY {order} "
-            f"LIMIT {CANDIDATES_PER_KIND}) {kind.name}_hits"
+            f"SELECT '{kind.name}', e.id, e.name, e.slug, a.text, a.normalized, a.kind, a.is_brand "
+            f"FROM (SELECT id FROM {kind.alias_table} WHERE {condition} ORDER BY {order} "
+            f"LIMIT {CANDIDATES_PER_KIND}) shortest "
+            f"JOIN {kind.alias_table} a ON a.id = shortest.id JOIN {kind.entity_table} e ON e.id = a.{kind.column}"
         )
         params.extend(condition_params)
     with connection.cursor() as cursor:

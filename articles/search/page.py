@@ -15,10 +15,13 @@ from functools import lru_cache
 from django.db import connection
 from django.urls import reverse
 
-from ..models import Article, LinkStatus, Source
+from ..models import Article, ArticleStatus, LinkStatus, Source
 from .kinds import KINDS
 
 EXTRA_ID = {"drug": "drugbank_id", "condition": "mesh_id", "institution": None}
+PUBLISHED = f"status = '{ArticleStatus.PUBLISHED}'"  # matches the partial index article_search_idx
+# What a result shows and serialises of an article (the body only for its snippet).
+ARTICLE_FIELDS = ("slug", "title", "summary", "body", "published", "status", "source_url", "source", "canonical")
 
 
 @lru_cache(maxsize=8)
@@ -81,7 +84,14 @@ def page_articles(ids):
         Article.objects.published()
         .filter(pk__in=ids)
         .select_related("source", "canonical__source")
-        .defer("canonical__body")
+        .only(
+            *ARTICLE_FIELDS,
+            "canonical__slug",
+            "canonical__title",
+            "canonical__source__name",
+            "source__name",
+            "source__slug",
+        )
     )
     by_id = {article.pk: article for article in articles}
     for article in articles:
@@ -119,7 +129,9 @@ def copies(ids):
     placeholders = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {Article._meta.db_table} WHERE canonical_id IS NOT NULL AND id IN ({placeholders})", ids
+            f"SELECT id FROM {Article._meta.db_table} WHERE {PUBLISHED} AND canonical_id IS NOT NULL "
+            f"AND id IN ({placeholders})",
+            ids,
         )
         return {row[0] for row in cursor.fetchall()}
 

@@ -366,7 +366,7 @@ def _cards(groups):
             .filter(**{entity_field: OuterRef("pk")})
             .order_by()
             .values(entity_field)
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("article_id"))
             .values("n")
         )
         entities = kind.model.objects.filter(pk__in=ids).annotate(article_count=Coalesce(Subquery(count), 0))

@@ -16,6 +16,7 @@ WIDTH = 260  # characters of body text in a snippet
 BEFORE = 70  # characters shown before the first match
 MAX_TERMS = 60
 MAX_ANCHORS = 4
+MAX_WINDOWS = 2  # stretches of a body compared for a snippet
 
 
 def _raw_pattern(term):
@@ -71,7 +72,7 @@ class Highlighter:
                 if match:
                     candidates.append(match.start())
         best = None
-        for anchor in list(dict.fromkeys(candidates))[:MAX_ANCHORS]:
+        for anchor in list(dict.fromkeys(candidates))[:MAX_WINDOWS]:
             start, end = _window(body, anchor, width)
             text = body[start:end].replace("\n", " ")
             marks = self.spans(text)
