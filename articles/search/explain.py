@@ -64,7 +64,7 @@ def group_links(article, group):
 
 
 def reasons(article, groups, words, *, text_for_words=""):
-    """The reasons, as a list of sentences (first letter capitalised)."""
+    """The reasons, as a list of clauses."""
     result = []
     for group in groups:
         for match, link, narrower in group_links(article, group)[:2]:
@@ -88,8 +88,10 @@ def reasons(article, groups, words, *, text_for_words=""):
         original = article.canonical
         source = f" by {original.source.name}" if original.source else ""
         result.append(f"a syndicated copy of “{original.title}”, first published{source}")
-    return [text[:1].upper() + text[1:] for text in result]
+    return result
 
 
 def why(article, groups, words, *, text_for_words=""):
-    return "; ".join(reasons(article, groups, words, text_for_words=text_for_words))
+    """The reasons as one sentence: "Mentions Ruxolitinib in the title (you searched …); contains “trial”"."""
+    text = "; ".join(reasons(article, groups, words, text_for_words=text_for_words))
+    return text[:1].upper() + text[1:]
