@@ -254,7 +254,7 @@ def search(q="", *, filters=None, page=1, page_size=PAGE_SIZE, ordering="relevan
     if page > 1 and (page - 1) * page_size >= counts.total:
         raise PageOutOfRange(page)
 
-    order = _order(ranked, resolution, query, ordering)
+    order = _order(ranked, resolution, ordering)
     page_ids = [article_id for article_id, _ in order[(page - 1) * page_size : page * page_size]]
     scores = dict(order)
     articles = {a.pk: a for a in page_articles(page_ids)}
@@ -264,11 +264,6 @@ def search(q="", *, filters=None, page=1, page_size=PAGE_SIZE, ordering="relevan
         article = articles.get(article_id)
         if article is not None:
             result.hits.append(_hit(article, scores[article_id], resolution, highlighter))
-    for group in resolution.groups:
-        for match in group.matches:
-            shown = [card for card in result.cards if card.match is match]
-            for card in shown:
-                card.narrower = group.narrower.get(match.entity.id, [])
     result.facets = _facet_values(counts.facets, filters)
     return result
 
@@ -286,7 +281,7 @@ def _as_of(value):
     return parsed
 
 
-def _order(ranked, resolution, query, ordering):
+def _order(ranked, resolution, ordering):
     """Stage two on the candidate window (relevance order only); the rest as ranked."""
     if ordering != "relevance":
         return ranked
@@ -294,13 +289,13 @@ def _order(ranked, resolution, query, ordering):
     ids = [article_id for article_id, _ in window]
     copies = find_copies(ids)
     text_ranks = {}
-    words = _rank_words(query, resolution) if resolution.groups else []
+    words = _rank_words(resolution) if resolution.groups else []
     if words:
         text_ranks = fulltext.rank(words, ids)
     return ranking.rerank(window, text_ranks=text_ranks, copies=copies) + ranked[ranking.CANDIDATES :]
 
 
-def _rank_words(query, resolution):
+def _rank_words(resolution):
     """Words whose presence in the text raises an entity result.
 
     Other names typed ("Jakafi" for ruxolitinib) and other words count; an entity's
@@ -355,6 +350,7 @@ def _hit(article, score, resolution, highlighter):
 def _cards(groups):
     """Entity cards for what the query named, with aliases and public article counts (2 queries per kind)."""
     matches = [m for g in groups for m in g.matches]
+    narrower = {id(m): g.narrower.get(m.entity.id, []) for g in groups for m in g.matches}
     cards = []
     for kind in KINDS:
         ids = [m.entity.id for m in matches if m.entity.kind == kind.name]
@@ -379,7 +375,7 @@ def _cards(groups):
         for match in matches:
             entity = entities.get(match.entity.id) if match.entity.kind == kind.name else None
             if entity is not None:
-                cards.append(Card(kind.name, entity, match, entity.article_count))
+                cards.append(Card(kind.name, entity, match, entity.article_count, narrower[id(match)]))
     order = {(m.entity.kind, m.entity.id): i for i, m in enumerate(matches)}
     cards.sort(key=lambda card: order[(card.kind, card.entity.pk)])
     return cards
