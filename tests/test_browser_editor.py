@@ -104,6 +104,17 @@ def test_an_editors_day(browser, newsroom, artifacts_dir, example_article_path):
     rejected = ArticleInstitution.objects.get(article=article, status=LinkStatus.REJECTED)
     assert rejected.institution.name == "Columbia University"
 
+    # The article's page lists its links with their status; "add drug links" offers an autocomplete.
+    page.goto(newsroom.url + f"/admin/articles/article/{article.pk}/change/")
+    links = page.locator("#drug_links-group")
+    assert "confirmed by an editor" in links.locator("select option[selected]").first.inner_text()
+    page.locator("#drug_links-2-group .add-row a").click()
+    page.locator("#drug_links-2-group .select2-selection").first.click()
+    page.keyboard.type("ruxo")
+    page.locator(".select2-results__option", has_text="Ruxolitinib").wait_for()
+    screenshot("article-links")
+    page.keyboard.press("Escape")
+
     # Merge the editor's duplicate into the MeSH condition.
     page.goto(newsroom.url + "/admin/articles/condition/?q=alopecia")
     for name in ("Alopecia Areata", "Patchy alopecia"):

@@ -161,7 +161,7 @@ def link_inlines(link_model):
     adding = type(
         f"New{link_model.__name__}Inline",
         (NewLinkInline,),
-        {"model": link_model, "verbose_name": f"new {noun} link", "verbose_name_plural": f"add {noun} links"},
+        {"model": link_model, "verbose_name": f"{noun} link", "verbose_name_plural": f"add {noun} links"},
     )
     return [listed, adding]
 
