@@ -51,6 +51,10 @@ if DATABASE_VENDOR == "sqlite":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
     )
+else:
+    # PostgreSQL's JIT compiles plans for "expensive" queries; for the short, indexed
+    # queries of a web page it only adds 100-400 ms (measured on the admin's counts).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -48,6 +48,11 @@ def test_database_url_chooses_engine_and_postgres_app():
     assert sqlite.stdout.split() == ["django.db.backends.sqlite3", "False"], sqlite.stderr
     postgres = run_settings({"SECRET_KEY": "x", "DATABASE_URL": "postgres://u@db.example:5432/news"}, code)
     assert postgres.stdout.split() == ["django.db.backends.postgresql", "True"], postgres.stderr
+    options = run_settings(
+        {"SECRET_KEY": "x", "DATABASE_URL": "postgres://u@db.example:5432/news"},
+        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])",
+    )
+    assert "-c jit=off" in options.stdout  # short web queries must not pay for JIT compilation
 
 
 def test_allowed_hosts_from_environment():
