@@ -15,13 +15,14 @@ from functools import lru_cache
 from django.db import connection
 from django.urls import reverse
 
-from ..models import Article, ArticleStatus, LinkStatus, Source
+from ..models import Article, ArticleStatus, Condition, Drug, Institution, LinkStatus, Source
 from .kinds import KINDS
 
+BY_KIND = {"drug": Drug, "condition": Condition, "institution": Institution}
 EXTRA_ID = {"drug": "drugbank_id", "condition": "mesh_id", "institution": None}
 PUBLISHED = f"status = '{ArticleStatus.PUBLISHED}'"  # matches the partial index article_search_idx
 # What a result shows and serialises of an article (the body only for its snippet).
-ARTICLE_FIELDS = ("slug", "title", "summary", "body", "published", "status", "source_url", "source", "canonical")
+ARTICLE_FIELDS = ("slug", "title", "summary", "body", "published", "status", "source_url", "source_id", "canonical_id")
 
 
 @lru_cache(maxsize=8)
@@ -79,20 +80,36 @@ class PageLink:
 
 
 def page_articles(ids):
-    """Published articles with these ids, with source, original and visible links (2 queries)."""
+    """Published articles with these ids, with source, original and visible links (2 queries).
+
+    Article.objects.raw(): the model's own conversions without compiling a queryset;
+    the source and the original (for a syndicated copy) come in the same row.
+    """
+    ids = list(ids)
+    if not ids:
+        return []
+    article_table, source_table = Article._meta.db_table, Source._meta.db_table
     articles = list(
-        Article.objects.published()
-        .filter(pk__in=ids)
-        .select_related("source", "canonical__source")
-        .only(
-            *ARTICLE_FIELDS,
-            "canonical__slug",
-            "canonical__title",
-            "canonical__source__name",
-            "source__name",
-            "source__slug",
+        Article.objects.raw(
+            f"SELECT a.id, {', '.join(f'a.{f}' for f in ARTICLE_FIELDS)}, s.name AS source_name, "
+            "s.slug AS source_slug, c.slug AS canonical_slug, c.title AS canonical_title, "
+            f"cs.name AS canonical_source FROM {article_table} a LEFT JOIN {source_table} s ON s.id = a.source_id "
+            f"LEFT JOIN {article_table} c ON c.id = a.canonical_id LEFT JOIN {source_table} cs ON cs.id = c.source_id "
+            f"WHERE a.{PUBLISHED} AND a.published IS NOT NULL AND a.id IN ({', '.join(['%s'] * len(ids))})",
+            ids,
         )
     )
+    for article in articles:
+        if article.source_id is not None:
+            article.source = Source(id=article.source_id, name=article.source_name, slug=article.source_slug)
+        if article.canonical_id is not None:
+            original_source = Source(name=article.canonical_source) if article.canonical_source else None
+            article.canonical = Article(
+                id=article.canonical_id,
+                slug=article.canonical_slug,
+                title=article.canonical_title,
+                source=original_source,
+            )
     by_id = {article.pk: article for article in articles}
     for article in articles:
         for kind in KINDS:
@@ -152,3 +169,67 @@ def labels(ids_by_name):
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         return {(name, pk): (slug, title) for name, pk, slug, title in cursor.fetchall()}
+
+
+# --------------------------------------------------------------------------- entity cards
+
+ENTITY_COLUMNS = {
+    "drug": ("drugbank_id", "medlineplus_id", "drug_class", "NULL"),
+    "condition": ("mesh_id", "NULL", "NULL", "NULL"),
+    "institution": ("ror_id", "NULL", "kind", "country"),
+}
+
+
+def entities(ids_by_kind):
+    """{(kind, id): model instance with .article_count} of the named entities (one query).
+
+    The instances are built from one plain row each (the fields a card shows); the
+    count is their public articles, read from the link tables' covering index.
+    """
+    parts, params = [], []
+    for kind in KINDS:
+        ids = list(ids_by_kind.get(kind.name) or [])
+        if not ids:
+            continue
+        columns = ", ".join(c if c == "NULL" else f"e.{c}" for c in ENTITY_COLUMNS[kind.name])
+        parts.append(
+            f"SELECT '{kind.name}', e.id, e.name, e.slug, e.description, {columns}, "
+            f"(SELECT COUNT(*) FROM {kind.link_table} l WHERE l.{kind.column} = e.id "
+            f"AND l.published IS NOT NULL AND l.status <> '{LinkStatus.REJECTED}') "
+            f"FROM {kind.entity_table} e WHERE e.id IN ({', '.join(['%s'] * len(ids))})"
+        )
+        params.extend(ids)
+    if not parts:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    found = {}
+    for kind, pk, name, slug, description, first, second, third, fourth, count in rows:
+        fields = dict(zip(ENTITY_COLUMNS[kind], (first, second, third, fourth), strict=True))
+        fields.pop("NULL", None)
+        entity = BY_KIND[kind](id=pk, name=name, slug=slug, description=description, **fields)
+        entity.article_count = count
+        found[(kind, pk)] = entity
+    return found
+
+
+def aliases(ids_by_kind):
+    """{(kind, id): [(text, normalized, alias kind, is_brand, is_ambiguous), ...]} (one query)."""
+    parts, params = [], []
+    for kind in KINDS:
+        ids = list(ids_by_kind.get(kind.name) or [])
+        if ids:
+            parts.append(
+                f"SELECT '{kind.name}', {kind.column}, text, normalized, kind, is_brand, is_ambiguous "
+                f"FROM {kind.alias_table} WHERE {kind.column} IN ({', '.join(['%s'] * len(ids))})"
+            )
+            params.extend(ids)
+    if not parts:
+        return {}
+    found = {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for kind, pk, *alias in cursor.fetchall():
+            found.setdefault((kind, pk), []).append(tuple(alias))
+    return found

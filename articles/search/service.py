@@ -16,18 +16,16 @@ import datetime
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 
-from ..models import Article
+from ..models import AliasKind, Article
 from ..text import normalize
 from . import explain, fulltext, ranking, retrieval, snippets
 from .kinds import CONDITION, KINDS
+from .page import aliases, entities, page_articles
 from .page import copies as find_copies
 from .page import labels as facet_labels
-from .page import page_articles
 from .query import parse
 from .resolve import Match, correct_typos, resolve
 
@@ -48,10 +46,11 @@ class Card:
     """An entity the query named, with what a reader needs to recognise it."""
 
     kind: str
-    entity: object  # Condition, Drug or Institution (aliases prefetched)
+    entity: object  # a Condition, Drug or Institution (the fields a card shows)
     match: Match
     article_count: int
     narrower: list = field(default_factory=list)  # [(id, name, slug)] included in the results
+    aliases: list = field(default_factory=list)  # [(text, normalized, kind, is_brand, is_ambiguous)]
 
     @property
     def note(self):
@@ -59,24 +58,26 @@ class Card:
 
     @property
     def brand_names(self):
-        return [a.text for a in self.entity.aliases.all() if a.is_brand]
+        return sorted({text for text, _, _, is_brand, _ in self.aliases if is_brand}, key=str.lower)
 
     @property
     def other_names(self):
-        """Other names worth showing: no brands (listed apart), no MeSH inverted forms
-        ("alopecia, androgenic"), one of each set of words (plurals folded)."""
+        """Other names worth showing: lay terms first; no brands (listed apart), no MeSH
+        inverted forms ("alopecia, androgenic"), one of each set of words (plurals folded)."""
 
         def words(text):
             return frozenset(word.rstrip("s") for word in normalize(text).split())
 
         seen = {words(self.entity.name)}
         names = []
-        for alias in self.entity.other_names():
-            key = words(alias.text)
-            if alias.is_brand or "," in alias.text or key in seen:
+        for text, _normalized, _kind, is_brand, _ambiguous in sorted(
+            self.aliases, key=lambda a: (a[2] != AliasKind.LAY, a[0].lower())
+        ):
+            key = words(text)
+            if is_brand or "," in text or key in seen:
                 continue
             seen.add(key)
-            names.append(alias)
+            names.append(text)
         return names
 
 
@@ -325,7 +326,7 @@ def _highlighter(resolution, cards):
         for children in group.narrower.values():
             others.extend(name for _, name, _ in children[:50])
     for card in cards:
-        others.extend(a.text for a in card.entity.aliases.all() if not a.is_ambiguous)
+        others.extend(text for text, _normalized, _kind, _brand, ambiguous in card.aliases if not ambiguous)
     return snippets.Highlighter(others, anchor_texts=anchors)
 
 
@@ -348,36 +349,24 @@ def _hit(article, score, resolution, highlighter):
 
 
 def _cards(groups):
-    """Entity cards for what the query named, with aliases and public article counts (2 queries per kind)."""
+    """Entity cards for what the query named: fields, public article count, names (two queries)."""
     matches = [m for g in groups for m in g.matches]
+    if not matches:
+        return []
     narrower = {id(m): g.narrower.get(m.entity.id, []) for g in groups for m in g.matches}
+    ids = {}
+    for match in matches:
+        ids.setdefault(match.entity.kind, []).append(match.entity.id)
+    found = entities(ids)
+    names = aliases(ids)
     cards = []
-    for kind in KINDS:
-        ids = [m.entity.id for m in matches if m.entity.kind == kind.name]
-        if not ids:
-            continue
-        entity_field = kind.link_model.entity_field
-        count = (
-            kind.link_model.objects.public()
-            .filter(**{entity_field: OuterRef("pk")})
-            .order_by()
-            .values(entity_field)
-            .annotate(n=Count("article_id"))
-            .values("n")
-        )
-        entities = kind.model.objects.filter(pk__in=ids).annotate(article_count=Coalesce(Subquery(count), 0))
-        entities = {
-            e.pk: e
-            for e in entities.prefetch_related(
-                Prefetch("aliases", queryset=kind.alias_model.objects.order_by("-is_brand", "kind", "text"))
+    for match in matches:
+        key = (match.entity.kind, match.entity.id)
+        entity = found.get(key)
+        if entity is not None:
+            cards.append(
+                Card(match.entity.kind, entity, match, entity.article_count, narrower[id(match)], names.get(key, []))
             )
-        }
-        for match in matches:
-            entity = entities.get(match.entity.id) if match.entity.kind == kind.name else None
-            if entity is not None:
-                cards.append(Card(kind.name, entity, match, entity.article_count, narrower[id(match)]))
-    order = {(m.entity.kind, m.entity.id): i for i, m in enumerate(matches)}
-    cards.sort(key=lambda card: order[(card.kind, card.entity.pk)])
     return cards
 
 

@@ -6,8 +6,8 @@ normalisation, so "Alzheimer’s" is highlighted for the query "alzheimer".
 """
 
 import re
+from html import escape  # what django.utils.html.escape calls, without its lazy-string wrapper
 
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from ..text import normalize, normalize_with_offsets
@@ -42,6 +42,8 @@ class Highlighter:
         self.terms = list(seen)[:MAX_TERMS]
         anchors = [normalize(t) for t in anchor_texts]
         self.anchor_patterns = [_raw_pattern(t) for t in dict.fromkeys(a for a in anchors if len(a) >= 2)][:MAX_ANCHORS]
+        # A word every match contains, to skip plain-ASCII text holding none of them.
+        self.first_words = {term.split()[0] for term in self.terms}
         by_length = sorted(self.terms, key=len, reverse=True)
         self.pattern = (
             re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in by_length) + r")(?!\w)") if by_length else None
@@ -51,6 +53,10 @@ class Highlighter:
         """Non-overlapping (start, end) of every term in `text`, in order."""
         if not text or self.pattern is None:
             return []
+        if text.isascii():
+            lowered = text.lower().replace("'", "").replace("`", "")
+            if not any(word in lowered for word in self.first_words):
+                return []
         normalized, offsets = normalize_with_offsets(text)
         return [(offsets[m.start()], offsets[m.end() - 1] + 1) for m in self.pattern.finditer(normalized)]
 
