@@ -8,7 +8,7 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from articles.ingest import evaluation
 from articles.ingest.extract import read_path
@@ -27,6 +27,9 @@ def full_vocabulary(django_db_setup, django_db_blocker, vocabulary_specs):
         outer.__enter__()
         try:
             loader.load(**vocabulary_specs)
+            # Check the deferred foreign keys of the load now, once: otherwise PostgreSQL
+            # checks all of them again at the end of every test (seconds each).
+            connection.check_constraints()
             clear_matcher_cache()
             yield
         finally:
