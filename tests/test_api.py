@@ -152,6 +152,7 @@ def test_search_shape(client, world):
     assert set(data) == {
         "query",
         "count",
+        "count_capped",
         "next",
         "previous",
         "page",

@@ -330,3 +330,27 @@ def test_empty_and_junk_queries_touch_nothing(world, django_assert_num_queries):
 def test_plan_reads_link_tables_only_for_entity_queries(world):
     sql, _ = retrieval.hits_sql(build_plan(resolve(parse("Jakafi"))))
     assert "articles_articledrug" in sql and "articles_article " not in sql and "modelsearch" not in sql
+
+
+# --------------------------------------------------------------------------- work caps
+
+
+def test_a_very_large_entity_result_is_capped_until_a_snapshot_counts_it(world, monkeypatch):
+    monkeypatch.setattr(retrieval, "LINK_CAP", 2)  # "hair loss" reads Alopecia and its narrower conditions
+    capped = search("hair loss", now=NOW)
+    assert capped.count_capped and capped.count == capped.rows == 2 and len(capped.hits) == 2
+    facets.refresh_snapshots(min_articles=1)  # counted ahead, without the cap
+    whole = search("hair loss", now=NOW)
+    assert not whole.count_capped and whole.count == 4 and whole.facets_as_of is not None
+    assert {f.label: f.count for f in whole.facets["condition"]} == {"Alopecia Areata": 3, "Alopecia": 1}
+    assert whole.rows == 2  # still only the newest are ranked and paged
+
+
+def test_a_common_word_ranks_only_the_most_recently_indexed(world, monkeypatch):
+    monkeypatch.setattr(retrieval, "TEXT_CAP", 2)
+    result = search("people", now=NOW)
+    assert result.count_capped and result.count == 2
+    newest = sorted((world.heart_story, world.jakafi_story, world.copy_story, world.wegovy_story), key=lambda a: a.pk)
+    assert {h.article for h in result.hits} == set(newest[-2:])
+    monkeypatch.setattr(retrieval, "TEXT_CAP", 100)
+    assert not search("people", now=NOW).count_capped

@@ -254,6 +254,9 @@ class MatchedSerializer(serializers.Serializer):
 class SearchResponseSerializer(serializers.Serializer):
     query = serializers.CharField()
     count = serializers.IntegerField()
+    count_capped = serializers.BooleanField(
+        help_text="True when more articles match than were counted (a very large result): count is a lower bound."
+    )
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     page = serializers.IntegerField()

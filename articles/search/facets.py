@@ -82,7 +82,7 @@ def refresh_snapshots(*, min_articles=MIN_ARTICLES, write=None):
         ids = [entity_id]
         if with_narrower:
             ids += [child for child, _, _ in narrower.get(entity_id, [])]
-        plan = retrieval.Plan(groups=[[retrieval.Branch(kind, ids, {entity_id})]])
+        plan = retrieval.Plan(groups=[[retrieval.Branch(kind, ids, {entity_id})]], uncapped=True)
         counts = retrieval.counts(plan)
         if counts.total <= min_articles:
             continue

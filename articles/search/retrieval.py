@@ -32,6 +32,14 @@ from . import fulltext, ranking
 from .kinds import BY_NAME, KINDS
 
 MAX_NARROWER = 2000  # narrower conditions a condition query may include
+# Work caps for very large results (a broad condition with hundreds of narrower ones,
+# a common word): only the newest link rows of such a branch, and the most recently
+# indexed articles holding the words, are ranked and counted; facets come from a
+# snapshot of the whole set when there is one (younger than SNAPSHOT_MAX_AGE), else
+# they count the capped rows, and the total is then a lower bound (Counts.capped).
+LINK_CAP = 5_000
+TEXT_CAP = 2_000
+SNAPSHOT_MAX_AGE = datetime.timedelta(hours=24)
 FACET_KINDS = ("condition", "drug", "institution", "source", "year")
 ARTICLE_TABLE = Article._meta.db_table
 SNAPSHOT_TABLE = FacetSnapshot._meta.db_table
@@ -73,6 +81,7 @@ class Plan:
     date_to: datetime.datetime | None = None  # exclusive
     now: datetime.datetime | None = None
     snapshot_key: tuple | None = None  # (kind, entity id, narrower) when facets may come precomputed
+    uncapped: bool = False  # every row, however many (for counting snapshots ahead)
 
     @property
     def is_empty(self):
@@ -139,14 +148,19 @@ def _in(values):
     return ", ".join(["%s"] * len(values)), list(values)
 
 
+def _when(value):
+    """A datetime as the database compares it (SQLite stores UTC text)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
 def _date_sql(plan, column):
     sql, params = "", []
     if plan.date_from:
         sql += f" AND {column} >= %s"
-        params.append(plan.date_from)
+        params.append(_when(plan.date_from))
     if plan.date_to:
         sql += f" AND {column} < %s"
-        params.append(plan.date_to)
+        params.append(_when(plan.date_to))
     return sql, params
 
 
@@ -174,12 +188,44 @@ def _branch_sql(plan, index, branch, *, scored):
         strength = f"({strength}) * ({weight})"
     else:
         exact_params = []
-    score = f"MAX({strength})" if scored else "0"
-    sql = (
-        f"SELECT article_id, {index} AS g, {score} AS s, MAX(published) AS p FROM {branch.table} "
-        f"WHERE {branch.column} IN ({placeholders}) AND {PUBLIC_LINK}{dates} GROUP BY article_id"
+    link_score = strength if scored else "0"
+    newest = (
+        f"SELECT article_id, {link_score} AS s, published AS p FROM {branch.table} "
+        f"WHERE {branch.column} IN ({placeholders}) AND {PUBLIC_LINK}{dates}"
+        + ("" if plan.uncapped else f" ORDER BY published DESC LIMIT {LINK_CAP}")
     )
+    sql = f"SELECT article_id, {index} AS g, MAX(s) AS s, MAX(p) AS p FROM ({newest}) newest GROUP BY article_id"
     return sql, (exact_params if scored else []) + params + date_params
+
+
+def _branch_capped(plan, branch):
+    """(sql, params): 1 when the branch has more public links than LINK_CAP, else 0."""
+    placeholders, params = _in(branch.ids)
+    dates, date_params = _date_sql(plan, "published")
+    sql = (
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {branch.table} WHERE {branch.column} IN ({placeholders}) "
+        f"AND {PUBLIC_LINK}{dates} LIMIT {LINK_CAP + 1}) over_cap) > {LINK_CAP}"
+    )
+    return sql, params + date_params
+
+
+def capped_sql(plan):
+    """(sql, params) of a boolean: the plan's rows were cut at a work cap (see LINK_CAP, TEXT_CAP)."""
+    if plan.uncapped:
+        return "(1 = 0)", []
+    if plan.groups:
+        if len(plan.groups) == 1 and len(plan.groups[0]) == 1 and len(plan.groups[0][0].ids) == 1:
+            return "(1 = 0)", []  # one entity: never capped
+        parts, params = [], []
+        for group in plan.groups:
+            for branch in group:
+                sql, branch_params = _branch_capped(plan, branch)
+                parts.append(sql)
+                params.extend(branch_params)
+        return "(" + " OR ".join(parts) + ")", params
+    if plan.words:
+        return f"((SELECT COUNT(*) FROM r) >= {TEXT_CAP})", []
+    return "(1 = 0)", []
 
 
 def hits_sql(plan, *, scored=True):
@@ -234,34 +280,39 @@ def _link_hits(plan, *, scored):
 
 
 def _text_hits(plan, *, scored):
+    """Articles holding every word: the TEXT_CAP most recently indexed, with their text rank."""
     dates, date_params = _date_sql(plan, "a.published")
     source = " AND a.source_id = %s" if plan.source_id else ""
-    source_params = [plan.source_id] if plan.source_id else []
-    if not scored:
-        words_sql, words_params = fulltext.matching_ids(plan.words)
-        sql = (
-            f"SELECT a.id AS article_id, 0 AS score, a.published AS p FROM {ARTICLE_TABLE} a "
-            f"WHERE a.{PUBLISHED} AND a.id IN ({words_sql}){dates}{source}"
-        )
-        return sql, [*words_params, *date_params, *source_params]
-    rank_sql, rank_params = fulltext.rank_expression(plan.words)
+    filter_params = [*date_params, *([plan.source_id] if plan.source_id else [])]
     if connection.vendor == "postgresql":
         conditions, condition_params = fulltext.word_conditions(plan.words)
-        matches = (
-            f"SELECT a.id AS article_id, {rank_sql} AS r, a.published AS p FROM {fulltext.INDEX} ie "
+        newest = (
+            f"SELECT ie.id AS entry, a.id AS article_id, a.published AS p FROM {fulltext.INDEX} ie "
             f"JOIN {ARTICLE_TABLE} a ON a.id = CAST(ie.object_id AS bigint) "
-            f"WHERE ie.content_type_id = {fulltext.ARTICLE_TYPE} AND {conditions} AND a.{PUBLISHED}{dates}{source}"
+            f"WHERE ie.content_type_id = {fulltext.ARTICLE_TYPE} AND {conditions} AND a.{PUBLISHED}{dates}{source} "
+            + ("" if plan.uncapped else f"ORDER BY ie.id DESC LIMIT {TEXT_CAP}")
         )
-        match_params = [*rank_params, *condition_params, *date_params, *source_params]
+        if not scored:
+            return f"SELECT article_id, 0 AS score, p FROM ({newest}) newest", [*condition_params, *filter_params]
+        rank_sql, rank_params = fulltext.rank_expression(plan.words)
+        matches = (
+            f"SELECT newest.article_id, {rank_sql} AS r, newest.p FROM ({newest}) newest "
+            f"JOIN {fulltext.INDEX} ie ON ie.id = newest.entry"
+        )
+        match_params = [*rank_params, *condition_params, *filter_params]
     else:
         fts = fulltext.FTS
+        rank_sql, rank_params = fulltext.rank_expression(plan.words) if scored else ("0", [])
         matches = (
             f"SELECT a.id AS article_id, {rank_sql} AS r, a.published AS p FROM {fts} "
             f"JOIN {fulltext.INDEX} ie ON ie.id = {fts}.rowid "
             f"JOIN {ARTICLE_TABLE} a ON a.id = CAST(ie.object_id AS integer) "
-            f"WHERE {fts} MATCH %s AND ie.content_type_id = {fulltext.ARTICLE_TYPE} AND a.{PUBLISHED}{dates}{source}"
+            f"WHERE {fts} MATCH %s AND ie.content_type_id = {fulltext.ARTICLE_TYPE} AND a.{PUBLISHED}{dates}{source} "
+            + ("" if plan.uncapped else f"ORDER BY {fts}.rowid DESC LIMIT {TEXT_CAP}")
         )
-        match_params = [*rank_params, fulltext.fts5_query(plan.words), *date_params, *source_params]
+        match_params = [*rank_params, fulltext.fts5_query(plan.words), *filter_params]
+        if not scored:
+            return f"SELECT article_id, 0 AS score, p FROM ({matches}) newest", match_params
     recency, recency_params = _recency("p", plan)
     sql = (
         f"SELECT article_id, {ranking.TEXT_WEIGHT} * r / (CASE WHEN MAX(r) OVER () > 0 "
@@ -298,8 +349,10 @@ def ranked(plan, limit, order="score DESC"):
 
 @dataclass
 class Counts:
-    total: int
+    total: int  # articles in the result (a lower bound when capped and no snapshot says more)
     facets: dict  # {"condition": [(id, count), ...], ..., "year": [(2024, count), ...]}
+    rows: int = 0  # result rows that can be paged through (the capped ones)
+    capped: bool = False  # the rows were cut at a work cap
     as_of: datetime.datetime | None = None  # when precomputed counts were taken, else None (live)
 
 
@@ -308,37 +361,43 @@ def counts(plan):
 
     The result rows are materialised once; each facet then looks up the links of
     those rows through the link table's (article_id) index — "article_id IN
-    (SELECT article_id FROM r)" keeps SQLite looping over the results rather than
-    scanning a link table.
+    (SELECT article_id FROM counted)" keeps SQLite looping over the results rather
+    than scanning a link table.
 
-    When the plan has a snapshot key and a snapshot whose total is within the allowed
-    drift of the live total exists, its counts are returned and the facet branches of
-    the statement are skipped by the database (a one-time condition).
+    With a snapshot key, a FacetSnapshot is used when it is fresh: its total within
+    the allowed drift of the live one, or — for rows cut at a work cap, whose live
+    total is unknown — younger than SNAPSHOT_MAX_AGE. Then its counts (and total)
+    are returned and the facet branches are skipped by the database (one-time test).
     """
     hits, params = hits_sql(plan, scored=False)
+    capped, capped_params = capped_sql(plan)
     snapshot = plan.snapshot_key
     drift = (
         f"CASE WHEN total * {ranking.SNAPSHOT_DRIFT} > {ranking.SNAPSHOT_DRIFT_MIN} "
         f"THEN total * {ranking.SNAPSHOT_DRIFT} ELSE {ranking.SNAPSHOT_DRIFT_MIN} END"
     )
+    ctes = f", cut AS MATERIALIZED (SELECT CASE WHEN {capped} THEN 1 ELSE 0 END AS capped)"
+    cte_params = list(capped_params)
     if snapshot:
         fresh = (
-            f"SELECT facets, built_at FROM {SNAPSHOT_TABLE} WHERE kind = %s AND entity_id = %s AND narrower = %s "
-            f"AND ABS(total - (SELECT COUNT(*) FROM r)) <= {drift}"
+            f"SELECT facets, built_at, total FROM {SNAPSHOT_TABLE} WHERE kind = %s AND entity_id = %s "
+            "AND narrower = %s AND CASE WHEN (SELECT capped FROM cut) = 1 THEN built_at >= %s "
+            f"ELSE ABS(total - (SELECT COUNT(*) FROM r)) <= {drift} END"
         )
         # The rows to count live: none when the snapshot is fresh (a one-time test on
         # both databases, so that no link is read for a precomputed result set).
-        ctes = (
+        ctes += (
             f", fresh AS MATERIALIZED ({fresh}), "
             "counted AS MATERIALIZED (SELECT article_id, p FROM r WHERE NOT EXISTS (SELECT 1 FROM fresh))"
         )
-        cte_params = [snapshot[0], snapshot[1], bool(snapshot[2])]
+        oldest = (plan.now or datetime.datetime.now(datetime.UTC)) - SNAPSHOT_MAX_AGE
+        cte_params += [snapshot[0], snapshot[1], bool(snapshot[2]), _when(oldest)]
     else:
-        ctes, cte_params = ", counted AS MATERIALIZED (SELECT article_id, p FROM r)", []
+        ctes += ", counted AS MATERIALIZED (SELECT article_id, p FROM r)"
     json_text = "CAST(facets AS text)" if connection.vendor == "postgresql" else "facets"
-    parts = ["SELECT 'total', (SELECT COUNT(*) FROM r), NULL"]
+    parts = ["SELECT 'rows', (SELECT COUNT(*) FROM r), NULL", "SELECT 'capped', capped, NULL FROM cut"]
     if snapshot:
-        parts.append(f"SELECT 'snapshot', 0, {json_text} FROM fresh")
+        parts.append(f"SELECT 'snapshot', total, {json_text} FROM fresh")
         parts.append("SELECT 'as_of', 0, CAST(built_at AS text) FROM fresh")
     in_results = "IN (SELECT article_id FROM counted)"
     for kind in KINDS:
@@ -357,16 +416,23 @@ def counts(plan):
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *cte_params])
         rows = cursor.fetchall()
+    snapshot_total = None
     for name, value, payload in rows:
-        if name == "total":
-            result.total = int(value)
+        if name == "rows":
+            result.rows = int(value)
+        elif name == "capped":
+            result.capped = bool(value)
         elif name == "snapshot":
+            snapshot_total = int(value)
             data = json.loads(payload) if isinstance(payload, str) else payload
             result.facets = {key: [tuple(pair) for pair in data.get(key, [])] for key in FACET_KINDS}
         elif name == "as_of":
             result.as_of = payload
         elif value is not None:
             result.facets[name].append((value, int(payload)))
+    result.total = result.rows
+    if snapshot_total is not None and result.capped:
+        result.total, result.capped = snapshot_total, False  # the whole set, as counted at as_of
     for name in FACET_KINDS:
         if name == "year":
             result.facets[name].sort(key=lambda pair: -pair[0])

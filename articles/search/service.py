@@ -103,6 +103,8 @@ class Hit:
 class SearchResult:
     query: str
     count: int = 0
+    count_capped: bool = False  # more articles match than were counted (a very large result)
+    rows: int = 0  # results that can be paged through
     page: int = 1
     page_size: int = PAGE_SIZE
     hits: list = field(default_factory=list)
@@ -134,7 +136,7 @@ class SearchResult:
 
     @property
     def num_pages(self):
-        return max(1, math.ceil(self.count / self.page_size))
+        return max(1, math.ceil(self.rows / self.page_size))
 
     @property
     def has_next(self):
@@ -250,9 +252,9 @@ def search(q="", *, filters=None, page=1, page_size=PAGE_SIZE, ordering="relevan
         counts = retrieval.counts(plan)
     elif counts.total == 0 and len(resolution.groups) > 1:
         result.notes.append(f"No article mentions all of {_names(resolution.groups)}.")
-    result.count = counts.total
+    result.count, result.count_capped, result.rows = counts.total, counts.capped, counts.rows
     result.facets_as_of = _as_of(counts.as_of)
-    if page > 1 and (page - 1) * page_size >= counts.total:
+    if page > 1 and (page - 1) * page_size >= counts.rows:
         raise PageOutOfRange(page)
 
     order = _order(ranked, resolution, ordering)
