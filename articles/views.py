@@ -1,25 +1,19 @@
 """Public pages. Function views: queryset -> paginator -> template."""
 
+import string
+
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.db.models.functions import Left, Lower, Upper
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
+from . import browse, cautions, feeds, mesh, timeline
 from .filters import ArticleFilter
-from .models import (
-    Article,
-    ArticleCondition,
-    ArticleDrug,
-    ArticleInstitution,
-    Condition,
-    ConditionAlias,
-    Drug,
-    DrugAlias,
-    EntityRedirect,
-    Institution,
-    InstitutionAlias,
-)
+from .models import Article, Condition, Drug, EntityRedirect, Institution
 from .search import service as search_service
+from .search.kinds import BY_NAME
 from .search.query import MAX_QUERY_LENGTH
 
 PER_PAGE = 20
@@ -130,22 +124,62 @@ def article_detail(request, slug):
         .select_related("source", "canonical__source")
         .prefetch_related(
             "trials",
-            Prefetch("copies", queryset=Article.objects.published().select_related("source")),
+            Prefetch("copies", queryset=Article.objects.published().select_related("source").order_by("published")),
         )
         .with_public_links(),
         slug=slug,
     )
-    return render(request, "articles/article_detail.html", {"article": article})
+    links = [*article.public_condition_links, *article.public_drug_links, *article.public_institution_links]
+    # A syndicated copy names the original as its canonical URL: the same story, first published there.
+    original = article.canonical if article.canonical_id and article.canonical.is_public else None
+    context = {
+        "article": article,
+        "original": original,
+        "canonical_path": (original or article).get_absolute_url(),
+        "cautions": cautions.cautions(article),
+        "has_suggested": any(link.is_machine_suggested for link in links),
+        "related": browse.related(article),
+    }
+    return render(request, "articles/article_detail.html", context)
 
 
-def _entity_list(request, model, template):
-    entities = model.objects.having_articles().with_article_count().order_by("-article_count", "name")
-    page = paginate(request, entities, per_page=60)
-    return render(request, template, {"page": page, "entities": page.object_list})
+# --------------------------------------------------------------------------- entity lists
+
+LETTERS = list(string.ascii_uppercase)
+OTHER_INITIALS = "0-9"  # names that start with a digit, a symbol or a non-Latin letter
+
+
+def _initial_groups(request, model, per_page):
+    """The A–Z index of entities with published articles: (letter, letter links, page)."""
+    letter = request.GET.get("letter", "").upper()
+    if letter and letter not in LETTERS and letter != OTHER_INITIALS:
+        raise Http404(f"The index has letters A to Z and {OTHER_INITIALS}, not {letter!r}.")
+    initial = Upper(Left("name", 1))
+    present = set(
+        model.objects.having_articles().annotate(initial=initial).values_list("initial", flat=True).distinct()
+    )
+    letters = [(x, x in present) for x in LETTERS]
+    letters.append((OTHER_INITIALS, bool(present - set(LETTERS))))
+    entities = model.objects.having_articles().with_article_count().annotate(initial=initial)
+    if letter == OTHER_INITIALS:
+        entities = entities.exclude(initial__in=LETTERS)
+    elif letter:
+        entities = entities.filter(initial=letter)
+    page = paginate(request, entities.order_by(Lower("name"), "pk"), per_page=per_page)
+    for entity in page.object_list:
+        entity.group = entity.initial if entity.initial in LETTERS else OTHER_INITIALS
+    return letter, letters, page
 
 
 def condition_list(request):
-    return _entity_list(request, Condition, "articles/condition_list.html")
+    letter, letters, page = _initial_groups(request, Condition, per_page=150)
+    context = {"letter": letter, "letters": letters, "page": page, "tree": mesh.browse_tree()}
+    return render(request, "articles/condition_list.html", context)
+
+
+def _entity_list(request, model, template):
+    letter, letters, page = _initial_groups(request, model, per_page=150)
+    return render(request, template, {"letter": letter, "letters": letters, "page": page})
 
 
 def drug_list(request):
@@ -154,6 +188,9 @@ def drug_list(request):
 
 def institution_list(request):
     return _entity_list(request, Institution, "articles/institution_list.html")
+
+
+# --------------------------------------------------------------------------- entity pages
 
 
 def _merged_entity_redirect(request, model, slug):
@@ -166,48 +203,124 @@ def _merged_entity_redirect(request, model, slug):
     return HttpResponsePermanentRedirect(target.get_absolute_url() + (f"?{query}" if query else ""))
 
 
-def _entity_detail(request, model, link_model, alias_model, slug, template, extra_prefetch=()):
+MENTION_SECTIONS = {
+    "condition": (
+        ("drug", "Drugs mentioned with it"),
+        ("institution", "Institutions in these articles"),
+        ("condition", "Other conditions in these articles"),
+    ),
+    "drug": (
+        ("condition", "Conditions it is reported for"),
+        ("institution", "Institutions in these articles"),
+        ("drug", "Other drugs in these articles"),
+    ),
+    "institution": (
+        ("condition", "Top conditions"),
+        ("drug", "Top drugs"),
+        ("institution", "Other institutions in these articles"),
+    ),
+}
+
+
+def _mention_sections(request, kind, mentions, narrower):
+    """[(kind, heading, [Mention])] for the page's side column; each count links to the filtered list."""
+    sections = []
+    for section_kind, heading in MENTION_SECTIONS[kind]:
+        if narrower and section_kind == "condition":
+            heading = "Conditions in these articles"
+        for mention in mentions[section_kind]:
+            mention.filter_url = query_with(request, **{section_kind: mention.slug})
+        sections.append((section_kind, heading, mentions[section_kind]))
+    return sections
+
+
+def _names(kind, entity):
+    """(brand names, other names) of an entity as search's entity cards show them: brands apart,
+    lay terms first, no inverted MeSH forms, one of each set of words (uses prefetched aliases)."""
+    aliases = [(a.text, a.normalized, a.kind, a.is_brand, a.is_ambiguous) for a in entity.aliases.all()]
+    card = search_service.Card(kind, entity, match=None, article_count=entity.article_count, aliases=aliases)
+    return card.brand_names, card.other_names
+
+
+def _entity_detail(request, kind, slug, template, extra_prefetch=()):
+    """An entity's page: names and ids, its articles (shared FilterSet), what they mention, a timeline, feeds."""
+    model = BY_NAME[kind].model
     try:
-        entity = model.objects.prefetch_related(
-            Prefetch("aliases", queryset=alias_model.objects.order_by("-is_brand", "kind", "text")),
-            *extra_prefetch,
-        ).get(slug=slug)
+        entity = (
+            model.objects.with_article_count()
+            .prefetch_related(
+                Prefetch("aliases", queryset=BY_NAME[kind].alias_model.objects.order_by("-is_brand", "kind", "text")),
+                *extra_prefetch,
+            )
+            .get(slug=slug)
+        )
     except model.DoesNotExist:
         return _merged_entity_redirect(request, model, slug)
-    links = (
-        link_model.objects.public()
-        .filter(**{link_model.entity_field: entity})
-        .select_related("article__source")
-        .defer("article__body")
-        .order_by("-published", "-pk")
-    )
-    page = paginate(request, links)
+    narrower = feeds.narrower_param(request) if kind == "condition" else False
+    base = Article.objects.published().listing().select_related("canonical__source").with_public_links()
+    filterset = browse.entity_filterset(kind, entity, request.GET, base, narrower=bool(narrower))
+    brand_names, other_names = _names(kind, entity)
     context = {
         "entity": entity,
-        "page": page,
-        "articles": [link.article for link in page.object_list],
-        "article_count": page.paginator.count,
+        "kind": kind,
+        "brand_names": brand_names,
+        "other_names": other_names,
+        "narrower": bool(narrower),
+        "feed_query": "?narrower=1" if narrower else "",
     }
+    errors = filter_errors(filterset, page=1)
+    if narrower is None:
+        errors.append("Narrower conditions: use narrower=1 to include them, or leave it out.")
+    if errors:
+        return render(request, template, {**context, "errors": errors}, status=400)
+    page = paginate(request, filterset.qs)
+    # The page's own entity is a filter only behind the scenes: not listed, not repeated in the form.
+    own = not narrower and request.GET.get(kind) in (None, "", entity.slug)
+    active = [f for f in active_filters(request, filterset) if not (own and f[0] == kind)]
+    ids = [entity.pk, *entity.descendants().values_list("pk", flat=True)] if narrower else [entity.pk]
+    mentions = browse.mentioned_with(kind, entity.pk, ids)
+    links = BY_NAME[kind].link_model.objects.filter(**{f"{kind}__in": ids})
+    context.update(
+        {
+            "page": page,
+            "articles": page.object_list,
+            "active_filters": active,
+            "filtered": bool(active or filterset.form.cleaned_data.get("q")),
+            "hidden_filters": [
+                (name, request.GET[name])
+                for name in ("condition", "drug", "institution", "source", "year")
+                if request.GET.get(name) and not (own and name == kind)
+            ],
+            "tree": mesh.neighbourhood(entity) if kind == "condition" else None,
+            "mentions": mentions,
+            "mention_sections": _mention_sections(request, kind, mentions, narrower),
+            "timeline": timeline.build(entity.name, timeline.month_counts(links, distinct=bool(narrower))),
+        }
+    )
     return render(request, template, context)
 
 
 def condition_detail(request, slug):
-    return _entity_detail(
-        request,
-        Condition,
-        ArticleCondition,
-        ConditionAlias,
-        slug,
-        "articles/condition_detail.html",
-        extra_prefetch=("tree_numbers",),
-    )
+    return _entity_detail(request, "condition", slug, "articles/condition_detail.html", ("tree_numbers",))
 
 
 def drug_detail(request, slug):
-    return _entity_detail(request, Drug, ArticleDrug, DrugAlias, slug, "articles/drug_detail.html")
+    return _entity_detail(request, "drug", slug, "articles/drug_detail.html")
 
 
 def institution_detail(request, slug):
-    return _entity_detail(
-        request, Institution, ArticleInstitution, InstitutionAlias, slug, "articles/institution_detail.html"
-    )
+    return _entity_detail(request, "institution", slug, "articles/institution_detail.html")
+
+
+# --------------------------------------------------------------------------- site
+
+
+def robots_txt(request):
+    """Crawlers may read the public site, not the admin or search result pages; where the sitemap is."""
+    lines = [
+        "User-agent: *",
+        f"Disallow: {reverse('admin:index')}",
+        f"Disallow: {reverse('articles:search')}",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

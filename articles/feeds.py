@@ -1,0 +1,135 @@
+"""RSS and Atom feeds: the latest articles, and the articles of each condition, drug and institution.
+
+URLs: ``/feed/`` and ``/feed/atom/``; ``<entity page>feed/`` and ``<entity page>feed/atom/``
+(a condition's with ``?narrower=1`` includes its narrower conditions). Feeds carry
+originals only: a syndicated copy is the same story again, so a subscriber gets each
+story once. A merged-away entity's feed answers 301 with the survivor's feed.
+"""
+
+import re
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpResponseBadRequest, HttpResponsePermanentRedirect
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
+from django.utils.text import Truncator
+
+from .browse import entity_filterset
+from .models import Article, EntityRedirect
+from .search.kinds import BY_NAME
+
+FEED_SIZE = 30
+# XML 1.0 forbids these; Django refuses to write them (a 500), so they are dropped.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value):
+    return CONTROL_CHARACTERS.sub("", str(value or ""))
+
+
+def narrower_param(request):
+    """True or False for ``narrower`` (absent, "0" or "1"); None when it is anything else."""
+    value = request.GET.get("narrower", "")
+    return {"": False, "0": False, "1": True}.get(value)
+
+
+class LatestArticlesFeed(Feed):
+    feed_type = Rss201rev2Feed
+    title = "NewsBase: latest medical news"
+    description = "New articles on NewsBase, linked to the conditions, drugs and institutions they mention."
+    author_name = "NewsBase"
+
+    def link(self):
+        return reverse("articles:home")
+
+    def base_queryset(self):
+        """Published originals, newest first, with their links (for categories) and body (for a description)."""
+        return Article.objects.published().originals().listing().defer(None).with_public_links()
+
+    def items(self):
+        return self.base_queryset()[:FEED_SIZE]
+
+    def item_title(self, item):
+        return escape(xml_text(item.title))  # item titles are HTML in feed readers, as Django's default
+
+    def item_description(self, item):
+        paragraphs = item.paragraphs()
+        text = item.summary or (paragraphs[0] if paragraphs else "")
+        return escape(xml_text(Truncator(text).words(80)))
+
+    def item_link(self, item):
+        return item.get_absolute_url()
+
+    def item_pubdate(self, item):
+        return item.published
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_author_name(self, item):
+        return xml_text(item.author or (item.source.name if item.source else "")) or None
+
+    def item_categories(self, item):
+        links = [*item.public_condition_links, *item.public_drug_links, *item.public_institution_links]
+        return [xml_text(link.entity.name) for link in links]
+
+
+class LatestArticlesAtomFeed(LatestArticlesFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestArticlesFeed.description
+
+
+class EntityFeed(LatestArticlesFeed):
+    """The newest public articles of one entity (the object)."""
+
+    kind = None  # "condition", "drug" or "institution"
+
+    def __call__(self, request, *args, **kwargs):
+        if narrower_param(request) is None:
+            message = "narrower is 1 (include narrower conditions) or 0."
+            return HttpResponseBadRequest(message, content_type="text/plain")
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except Http404:
+            return self.merged_redirect(request, kwargs["slug"])
+
+    def merged_redirect(self, request, slug):
+        """The feed of the entity that `slug` was merged into (301), or 404."""
+        model = BY_NAME[self.kind].model
+        redirect = EntityRedirect.objects.filter(entity_type=self.kind, old_slug=slug).first()
+        target = redirect and model.objects.filter(pk=redirect.target_id).only("slug").first()
+        if target is None:
+            raise Http404(f"No {self.kind} at this address.")
+        url = reverse(request.resolver_match.view_name, kwargs={"slug": target.slug})
+        query = request.GET.urlencode()
+        return HttpResponsePermanentRedirect(url + (f"?{query}" if query else ""))
+
+    def get_object(self, request, slug):
+        entity = BY_NAME[self.kind].model.objects.only("name", "slug").get(slug=slug)
+        # Per request, on the object: the feed instance is shared by every request.
+        entity.narrower = self.kind == "condition" and narrower_param(request)
+        return entity
+
+    def title(self, obj):
+        scope = " and narrower conditions" if obj.narrower else ""
+        return xml_text(f"NewsBase: {obj.name}{scope}")
+
+    def description(self, obj):
+        return xml_text(f"New articles about {obj.name} on NewsBase.")
+
+    subtitle = description
+
+    def link(self, obj):
+        return obj.get_absolute_url() + ("?narrower=1" if obj.narrower else "")
+
+    def items(self, obj):
+        filterset = entity_filterset(self.kind, obj, {}, self.base_queryset(), narrower=obj.narrower)
+        return filterset.qs[:FEED_SIZE]
+
+
+def entity_feeds(kind):
+    """(RSS feed, Atom feed) views for one kind of entity."""
+    rss = type(f"{kind.title()}Feed", (EntityFeed,), {"kind": kind})
+    atom = type(f"{kind.title()}AtomFeed", (rss,), {"feed_type": Atom1Feed})
+    return rss(), atom()
