@@ -72,10 +72,12 @@ def _score_story(story, linker, result):
     result.articles += 1
     title, body = story["title"].strip(), story["body"].strip()
     found = linker.find(title, body)
-    ids = {t: [item.entity_id for item in found if item.entity_type == t] for t in ENTITY_TYPES}
+    ids = {t: [item.entity_id for item in found if item.entity_type == t and item.entity_id] for t in ENTITY_TYPES}
     for entity_type in ENTITY_TYPES:
         names = dict(MODELS[entity_type].objects.filter(pk__in=ids[entity_type]).values_list("pk", "name"))
         predicted = {normalize(names[pk]): names[pk] for pk in ids[entity_type] if pk in names}
+        if entity_type == INSTITUTION:  # ones the import would create, by the name it would give them
+            predicted.update((normalize(i.matched_text), i.matched_text) for i in found if i.new_institution)
         expected = {normalize(name): name for name in story.get(GOLD_KEYS[entity_type], [])}
         for key, name in expected.items():
             known = MODELS[entity_type].objects.filter(aliases__normalized=key).exists()
