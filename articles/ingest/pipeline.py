@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
-from .. import services
+from .. import bulk, services
 from ..indexing import bulk_indexing
 from ..indexing import queue as index_later
 from ..models import (
@@ -674,8 +674,8 @@ class Importer:
                 # Published from the first write: the links are born with the copied date.
                 services.mark_published(article, by=self.user, when=now)
             articles.append(article)
-        Article.objects.bulk_create(articles)
-        Article.history.bulk_history_create(articles, default_user=self.user, default_date=now)
+        bulk.insert(Article, articles)
+        bulk.insert_history(articles, when=now, user=self.user)
         index_later(article.pk for article in articles)
 
         rows = {entity_type: [] for entity_type in LINK_MODEL}
@@ -698,8 +698,8 @@ class Importer:
                 )
         for entity_type, link_model in LINK_MODEL.items():
             if rows[entity_type]:
-                link_model.objects.bulk_create(rows[entity_type])
-                link_model.history.bulk_history_create(rows[entity_type], default_user=self.user, default_date=now)
+                bulk.insert(link_model, rows[entity_type])
+                bulk.insert_history(rows[entity_type], when=now, user=self.user)
         ArticleTrial.objects.bulk_create(trials)
         dedupe.store_bands(bands)
         return items
