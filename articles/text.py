@@ -134,10 +134,12 @@ def squash_spaces(text):
     return _SPACE_RE.sub(" ", text or "").strip()
 
 
-def content_hash(text):
+def content_hash(text, *, normalized=None):
     """Fingerprint of a story's words: equal for copies that differ only in case,
-    punctuation or spacing."""
-    return hashlib.sha256(normalize(text).encode()).hexdigest()
+    punctuation or spacing. `normalized` saves normalising `text` again."""
+    if normalized is None:
+        normalized = normalize(text)
+    return hashlib.sha256(normalized.encode()).hexdigest()
 
 
 def find_mentions(text, normalized_names):

@@ -40,13 +40,14 @@ def _hash64(data):
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
-def shingles(text):
-    """Hashes of the text's word 5-shingles (normalised: case and punctuation do not count).
+def shingles(text, *, normalized=None):
+    """Hashes of the text's word 5-shingles (normalised: case and punctuation do not count;
+    `normalized`, when given, is normalize(text) already computed).
 
     CRC-32 of each shingle's bytes: a C call per shingle, which matters at import speed,
     and 32 bits are plenty for sets of a few thousand shingles compared pairwise.
     """
-    data = normalize(text).encode()
+    data = (normalize(text) if normalized is None else normalized).encode()
     if not data:
         return set()
     lengths = [len(word) + 1 for word in data.split(b" ")]

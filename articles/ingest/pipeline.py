@@ -162,6 +162,7 @@ class Prepared:
     summary: str
     content_hash: str
     removed: list
+    normalized: str = ""  # normalize(body), shared by the content hash and the shingles
 
 
 def plain(text):
@@ -252,6 +253,7 @@ def prepare(record, *, default_source=""):
     if not cleaned.body:
         removed = f" ({len(cleaned.removed)} lines of boilerplate removed)" if cleaned.removed else ""
         raise RecordError(f"empty body{removed}")
+    normalized = normalize(cleaned.body)
     return Prepared(
         where=record.where,
         title=title,
@@ -261,8 +263,9 @@ def prepare(record, *, default_source=""):
         published=parse_published(published),
         author=author[:300],
         summary=summary,
-        content_hash=content_hash(cleaned.body),
+        content_hash=content_hash(cleaned.body, normalized=normalized),
         removed=cleaned.removed,
+        normalized=normalized,
     )
 
 
@@ -538,7 +541,7 @@ class Importer:
         by_url, by_hash = self._existing(prepared.values())
         signatures = {}
         for i, p in prepared.items():
-            shingle_set = dedupe.shingles(p.body)
+            shingle_set = dedupe.shingles(p.body, normalized=p.normalized)
             signatures[i] = (shingle_set, dedupe.band_values(shingle_set))
         owners = dedupe.band_owners(bands for _, bands in signatures.values())
         planned_urls, planned_hashes, planned_bands = set(), set(), set()
