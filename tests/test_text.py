@@ -72,6 +72,18 @@ def test_fast_normalisation_equals_the_character_loop(text):
     assert normalize_with_offsets(text) == _normalize_chars(text)
 
 
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="aZz09 .,-_\t\n!", max_size=30) | st.text(alphabet=st.characters(max_codepoint=127)))
+def test_plain_ascii_normalisation_equals_the_character_loop(text):
+    normalized, offsets = normalize_with_offsets(text)
+    expected, expected_offsets = _normalize_chars(text)
+    assert normalized == expected
+    assert len(offsets) == len(expected_offsets)
+    assert [offsets[i] for i in range(len(offsets))] == expected_offsets
+    if offsets:
+        assert offsets[-1] == expected_offsets[-1] and offsets[1:3] == expected_offsets[1:3]
+
+
 @settings(max_examples=3000, deadline=None)
 @given(st.text(alphabet="aZsS9 '`.,-_\t\n!x", max_size=24) | st.text(alphabet=st.characters(max_codepoint=127)))
 def test_ascii_normalize_equals_the_character_loop(text):
