@@ -51,7 +51,10 @@ class LatestArticlesFeed(Feed):
         return self.base_queryset()[:FEED_SIZE]
 
     def item_title(self, item):
-        return escape(xml_text(item.title))  # item titles are HTML in feed readers, as Django's default
+        title = xml_text(item.title)
+        # An RSS item title is HTML to feed readers (escaped, as Django's default does); an Atom
+        # title is a text construct, so escaping it would show "&amp;" and "&#x27;" to readers.
+        return title if issubclass(self.feed_type, Atom1Feed) else escape(title)
 
     def item_description(self, item):
         paragraphs = item.paragraphs()

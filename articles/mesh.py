@@ -218,9 +218,12 @@ def browse_tree(budget=TREE_BUDGET):
 
     Whole levels are added while the tree stays within `budget` nodes; deeper
     branches are counted in their parent's ``more`` (a condition's page shows them).
+    Places of one condition that end up side by side under one parent (the
+    descriptors between them are not loaded) are one node, counted as the condition
+    with everything below any of its places.
     """
-    rows = ConditionTreeNumber.objects.values_list("number", "condition__name", "condition__slug")
-    positions = {number: (name, slug) for number, name, slug in rows}
+    rows = ConditionTreeNumber.objects.values_list("number", "condition_id", "condition__name", "condition__slug")
+    positions = {number: (pk, name, slug) for number, pk, name, slug in rows}
     with_articles = set(
         ConditionTreeNumber.objects.filter(condition__in=Condition.objects.having_articles().values("pk")).values_list(
             "number", flat=True
@@ -245,23 +248,46 @@ def browse_tree(budget=TREE_BUDGET):
         level = [child for number in level for child in children.get(number, [])]
     if not visible:
         visible = roots  # every category, whatever the budget
-    counts = branch_counts(numbers=visible)
+
+    keys = {}
+
+    def key(number):
+        """What a place is shown as: the node of its parent, and its condition (or category)."""
+        if number not in keys:
+            parent = parent_of.get(number)
+            keys[number] = (
+                key(parent) if parent else number[:1],
+                positions[number][0] if number in positions else number,
+            )
+        return keys[number]
+
+    def group(numbers):
+        """`numbers` in lists of the places shown as one node, in their order."""
+        groups = {}
+        for number in numbers:
+            groups.setdefault(key(number), []).append(number)
+        return list(groups.values())
+
+    twins = {positions[numbers[0]][0] for numbers in group(visible) if len(numbers) > 1}
+    counts = branch_counts(numbers=visible, condition_ids=twins)
     visible = set(visible)
 
-    def build(number):
-        name, slug = positions.get(number, (category_name(number), ""))
-        node = Node(number=number, name=name, slug=slug, count=counts.get(("number", number), 0))
-        for child in children.get(number, []):
-            if child in visible:
-                node.children.append(build(child))
-            else:
-                node.more += 1
-        node.children.sort(key=lambda n: n.name.lower())
+    def build(numbers):
+        """The node of one condition's places `numbers` (usually one), or of a category."""
+        first = numbers[0]
+        pk, name, slug = positions.get(first, (None, category_name(first), ""))
+        count = counts.get(("condition", pk) if len(numbers) > 1 else ("number", first), 0)
+        node = Node(number=first, name=name, slug=slug, count=count)
+        below = [child for number in numbers for child in children.get(number, [])]
+        node.more = len({key(child) for child in below if child not in visible})
+        node.children = sorted(
+            (build(same) for same in group(c for c in below if c in visible)), key=lambda n: n.name.lower()
+        )
         return node
 
     letters = {}
-    for number in roots:
-        letters.setdefault(number[:1], []).append(build(number))
+    for same in group(roots):
+        letters.setdefault(same[0][:1], []).append(build(same))
     return [(letter, LETTER_NAMES.get(letter, letter), nodes) for letter, nodes in sorted(letters.items())]
 
 

@@ -2,11 +2,12 @@
 
 ``/sitemap.xml`` is the index; each section is paginated (``/sitemap-articles.xml?p=2``)
 at LIMIT URLs a page. Syndicated copies are left out: their canonical URL is the
-original's page.
+original's page. The index asks each section for its newest date with one aggregate
+(Django's default reads every item of the section to find it).
 """
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.urls import reverse
 
 from .models import Article, Condition, Drug, Institution
@@ -25,6 +26,9 @@ class ArticleSitemap(Sitemap):
     def lastmod(self, article):
         return article.updated_at
 
+    def get_latest_lastmod(self):
+        return self.items().aggregate(latest=Max("updated_at"))["latest"]
+
 
 class EntitySitemap(Sitemap):
     """Entities with published articles; last modified when their newest article was published."""
@@ -34,13 +38,19 @@ class EntitySitemap(Sitemap):
     priority = 0.8
     limit = LIMIT
 
+    def public_links(self):
+        return self.model.article_links.rel.related_model.objects.public()
+
     def items(self):
-        links = self.model.article_links.rel.related_model.objects.public()
+        links = self.public_links()
         newest = links.filter(**{links.model.entity_field: OuterRef("pk")}).order_by("-published").values("published")
         return self.model.objects.having_articles().annotate(newest=Subquery(newest[:1])).only("slug").order_by("pk")
 
     def lastmod(self, entity):
         return entity.newest
+
+    def get_latest_lastmod(self):
+        return self.public_links().aggregate(latest=Max("published"))["latest"]
 
 
 class ConditionSitemap(EntitySitemap):
