@@ -4,8 +4,8 @@ Policy, so that a second run changes nothing and curated data is safe:
 - an entity is found by its vocabulary key; a missing one is created;
 - fields are only filled where the database has them empty (an editor's value wins);
 - aliases are found by (entity, normalised text); missing ones are created and the
-  flags of aliases the loader itself created follow the spec; editors' aliases are
-  left alone; nothing is ever deleted;
+  flags and origin (vocabulary or supplement) of aliases the loader itself created
+  follow the spec; editors' aliases are left alone; nothing is ever deleted;
 - keys retired by a merge are not recreated (their names go to the survivor).
 """
 
@@ -133,8 +133,7 @@ def sync_entities(model, specs, report, progress):
             continue
         changes = {name: value for name, value in fields.items() if value and not row.get(name)}
         if changes:
-            obj = model(pk=row["pk"], **changes)
-            to_update.append((obj, sorted(changes)))
+            to_update.append((row["pk"], changes))
             for name in unique_fields:
                 if changes.get(name):
                     used[name].add(changes[name])
@@ -145,8 +144,12 @@ def sync_entities(model, specs, report, progress):
         progress(f"{model._meta.verbose_name_plural}: creating {len(to_create):,}")
         _bulk_create(model, to_create, progress, model._meta.verbose_name_plural)
     counts.created += len(to_create)
-    for obj, names in to_update:
-        obj.save(update_fields=names)
+    for pk, changes in to_update:
+        # A whole row, so that the history record it writes is complete (created_at, name...).
+        obj = model.objects.get(pk=pk)
+        for name, value in changes.items():
+            setattr(obj, name, value)
+        obj.save(update_fields=sorted(changes))
     counts.updated += len(to_update)
     return dict(model.objects.filter(vocabulary_key__isnull=False).values_list("vocabulary_key", "pk"))
 
@@ -173,6 +176,10 @@ def sync_aliases(entity_model, specs, pk_by_key, report, progress):
                 "match_case": alias.match_case,
                 "is_ambiguous": alias.is_ambiguous,
             }
+            # An alias the supplement now restates (or no longer does) changes between
+            # vocabulary and supplement; an editor's or the importer's origin is kept.
+            if row is not None:
+                values["origin"] = alias.origin if row[3] in (Origin.VOCABULARY, Origin.SUPPLEMENT) else row[3]
             if row is None:
                 to_create.append(
                     alias_model(
@@ -183,7 +190,9 @@ def sync_aliases(entity_model, specs, pk_by_key, report, progress):
                         **values,
                     )
                 )
-            elif row[3] != Origin.EDITOR and tuple(row[4:]) != tuple(values[f] for f in flags):
+            elif row[3] != Origin.EDITOR and (
+                tuple(row[4:]) != tuple(values[f] for f in flags) or values["origin"] != row[3]
+            ):
                 to_update.append(alias_model(pk=row[2], **values))
             else:
                 counts.unchanged += 1
@@ -191,7 +200,7 @@ def sync_aliases(entity_model, specs, pk_by_key, report, progress):
         progress(f"{alias_model._meta.verbose_name_plural}: creating {len(to_create):,}")
         _bulk_create(alias_model, to_create, progress, alias_model._meta.verbose_name_plural)
     if to_update:
-        alias_model.objects.bulk_update(to_update, list(flags), batch_size=BATCH)
+        alias_model.objects.bulk_update(to_update, [*flags, "origin"], batch_size=BATCH)
     counts.created += len(to_create)
     counts.updated += len(to_update)
 

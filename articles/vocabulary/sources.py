@@ -59,8 +59,12 @@ class EntitySpec:
             for flag in ("is_brand", "match_case", "is_ambiguous"):
                 if kwargs.get(flag):
                     setattr(existing, flag, True)
-            if kwargs.get("origin") == Origin.SUPPLEMENT and existing.kind == AliasKind.SYNONYM:
-                existing.kind = kwargs.get("kind", existing.kind)
+            if kwargs.get("origin") == Origin.SUPPLEMENT:
+                # Restated in the supplement, the alias is curated: the matcher then links it even
+                # where it would skip the package's ("depression" on the F01 descriptor Depression).
+                existing.origin = Origin.SUPPLEMENT
+                if existing.kind == AliasKind.SYNONYM:
+                    existing.kind = kwargs.get("kind", existing.kind)
         return existing
 
     def add_british_variants(self):
@@ -182,10 +186,25 @@ def read_drugs():
             is_brand = flagged if flagged is not None else looks_like_brand(variant, canonical)
             spec_for(canonical).add_alias(brand_display(variant) if is_brand else variant, is_brand=is_brand)
 
-    _apply_drug_supplement(specs, _read_toml("drugs.toml"))
+    supplement = _read_toml("drugs.toml")
+    _apply_drug_supplement(specs, supplement)
+    _gather_variant_brands(specs, supplement)
     for spec in specs.values():
         spec.add_british_variants()
+        _add_jab_variants(spec)
     return specs
+
+
+_VACCINE_RE = re.compile(r"^(?P<head>.*\S)\s+vaccine(?P<plural>s?)$", re.IGNORECASE)
+
+
+def _add_jab_variants(spec):
+    """British news calls a vaccine a jab: "flu vaccine" also reads "flu jab", "HPV jabs"."""
+    for alias in list(spec.aliases.values()):
+        match = _VACCINE_RE.match(alias.text)
+        if match and not alias.is_brand and not alias.is_ambiguous:
+            jab = f"{match.group('head')} jab{match.group('plural')}"
+            spec.add_alias(jab, kind=AliasKind.LAY, match_case=alias.match_case, origin=alias.origin)
 
 
 def read_conditions():
@@ -317,6 +336,36 @@ def _apply_drug_supplement(specs, supplement):
             alias.is_brand = False
             alias.text = alias.text.lower()
     _mark_ambiguous(specs, supplement.get("ambiguous", []), "drugs.toml")
+
+
+# A dictionary entry that is another entry's salt, dosage form or US biologic name
+# ("Lisdexamfetamine Dimesylate", "Isotretinoin capsules", "Fam-trastuzumab deruxtecan-nxki").
+_VARIANT_NAME_RE = re.compile(
+    r"^(?:fam-|ado-)?(?P<base>.+?)(?:-[a-z]{4}|\s+(?:hydrochloride|dihydrochloride|sodium|potassium|mesylate|"
+    r"dimesylate|maleate|sulfate|citrate|tartrate|phosphate|acetate|succinate|besylate|fumarate|bromide|"
+    r"capsules?|tablets?|patch))$",
+    re.IGNORECASE,
+)
+
+
+def _gather_variant_brands(specs, supplement):
+    """A supplement drug takes the brand names of its dictionary variants.
+
+    The package often files a brand under a salt, dosage-form or biologic-suffix entry
+    ("Elvanse" under Lisdexamfetamine Dimesylate, "Enhertu" under Fam-trastuzumab
+    deruxtecan-nxki), so a story naming the generic and the brand linked two drugs. The
+    curated entry now holds the brand too and wins it in the matcher; the variant keeps it.
+    """
+    curated = {normalize(block.get("name") or "") for block in supplement.get("drug", [])}
+    by_name = {normalize(spec.name): spec for spec in specs.values() if normalize(spec.name) in curated}
+    for spec in list(specs.values()):
+        match = _VARIANT_NAME_RE.match(spec.name)
+        base = by_name.get(normalize(match.group("base"))) if match else None
+        if base is None or base is spec:
+            continue
+        for alias in list(spec.aliases.values()):
+            if alias.is_brand:
+                base.add_alias(alias.text, is_brand=True, origin=Origin.SUPPLEMENT)
 
 
 def _apply_condition_supplement(specs, supplement):
