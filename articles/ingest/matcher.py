@@ -185,11 +185,15 @@ _INSTITUTION_AFTER = re.compile(
 _GOODS_AFTER = re.compile(r"^\s+of\b", re.IGNORECASE)
 _PLAIN_CAPITALISED = {"The", "A", "An", "His", "Her", "Their", "My", "Our", "High", "Mild", "Severe", "Low", "No"}
 _JOURNAL_OF_BEFORE = re.compile(r"\bJournal\s+of\s+(?:the\s+)?$")
-# Drug-package entries that are biology or classes, not medicines a story names:
-# "tau Proteins", "Janus Kinases", "Vasodilator Agents". Curated entries are kept.
+# Drug-package entries that are biology, classes or dosage forms, not medicines a story names:
+# "tau Proteins", "Janus Kinases", "Vasodilator Agents", "Cystic Fibrosis Transmembrane Conductance
+# Regulator", "Immunoconjugates" ("antibody-drug conjugate"), "Nasal Sprays", MeSH classes written
+# "Analgesics, Opioid" ("opioid") or "Antibodies, Monoclonal". Curated entries are kept.
 NOT_A_MEDICINE = re.compile(
     r"\b(?:proteins?|kinases?|receptors?|autoantibodies|enzymes?|hemoglobins?|peptides?|genes?|antigens?|"
-    r"agents|prophylaxis|therapy|inhibitors|products|\w+ases)$|^receptors?\b",
+    r"agents|prophylaxis|therapy|inhibitors|products|\w+ases|regulators?|immunoconjugates|sprays|solutions|"
+    r"implants|preparations)$|^receptors?\b|^(?:analgesics|anesthetics|antibiotics|antibodies|antigens|"
+    r"antimetabolites|adjuvants|diuretics),",
     re.IGNORECASE,
 )
 
