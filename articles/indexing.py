@@ -41,17 +41,57 @@ def queue(article_ids):
         index_articles(article_ids)
 
 
-def index_articles(article_ids):
-    """(Re)index these articles; ids that no longer exist are skipped."""
+@contextmanager
+def title_norms_deferred():
+    """Refresh modelsearch's title norms once, when this block ends, not after every add.
+
+    After each add the database backends recompute the average title length over the
+    whole index (a scan that grows with the corpus) to set the new entries' norms.
+    An import adds a batch at a time; inside this block the new entries keep the
+    default norm until the block ends. Should the process die first, the next add
+    or ``rebuild_modelsearch_index`` sets them.
+    """
+    if getattr(_state, "deferred_norms", None) is not None:  # nested: the outer block refreshes
+        yield
+        return
+    _state.deferred_norms = {}  # index class -> a backend that uses it
+    try:
+        yield
+    finally:
+        backends, _state.deferred_norms = _state.deferred_norms, None
+        for backend in backends.values():
+            index = backend.get_index_for_model(_article_model())
+            if hasattr(index, "_refresh_title_norms"):
+                index._refresh_title_norms()
+
+
+def _article_model():
     from .models import Article
 
+    return Article
+
+
+def index_articles(article_ids):
+    """(Re)index these articles; ids that no longer exist are skipped."""
+    Article = _article_model()
+    deferred = getattr(_state, "deferred_norms", None)
     ids = sorted(article_ids)
     for start in range(0, len(ids), BATCH):
         articles = list(Article.get_indexed_objects().filter(pk__in=ids[start : start + BATCH]))
         if not articles:
             continue
         for backend in get_search_backends(with_auto_update=True):
-            backend.add_bulk(Article, articles)
+            index = backend.get_index_for_model(Article)  # a new object per call: patching it is local
+            if deferred is not None and hasattr(index, "_refresh_title_norms"):
+                index._refresh_title_norms = _skip_refresh
+                deferred.setdefault(type(index), backend)
+                index.add_items(Article, articles)
+            else:
+                backend.add_bulk(Article, articles)
+
+
+def _skip_refresh(full=False):
+    return None
 
 
 def article_saved(sender, instance, raw=False, **kwargs):

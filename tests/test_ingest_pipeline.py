@@ -282,3 +282,28 @@ def test_new_articles_are_indexed_for_search():
     report = import_records(read_records([{"title": "Hair regrows", "body": STORY}]), publish=True)
     assert report.counts["imported"] == 1
     assert [article.title for article in Article.objects.search("ruxolitinib")] == ["Hair regrows"]
+
+
+def test_search_title_norms_are_set_once_per_import_not_per_batch(monkeypatch):
+    from modelsearch.backends import get_search_backends
+    from modelsearch.models import IndexEntry
+
+    from articles.ingest import pipeline
+
+    index_class = type(next(iter(get_search_backends())).get_index_for_model(Article))
+    calls = []
+    refresh = index_class._refresh_title_norms
+    monkeypatch.setattr(
+        index_class, "_refresh_title_norms", lambda self, full=False: calls.append(full) or refresh(self)
+    )
+    monkeypatch.setattr(pipeline, "BATCH_SIZE", 2)
+    titles = ["Hair", "Hair regrows on a bone marrow drug", "Bone marrow drug helps hair", "Regrowth", "Pills"]
+    records = [{"title": t, "body": f"{t}. {STORY} {n}", "url": f"https://a.example/{n}"} for n, t in enumerate(titles)]
+    report = import_records(read_records(records), publish=True)
+    assert report.counts["imported"] == 5
+    assert len(calls) == 1  # three batches, one refresh at the end
+    title_of = {str(pk): title for pk, title in Article.objects.values_list("pk", "title")}
+    entries = IndexEntry.objects.filter(object_id__in=title_of).values_list("object_id", "title_norm")
+    norms = {title_of[object_id]: norm for object_id, norm in entries}
+    assert len(norms) == 5 and 1.0 not in norms.values()  # every new entry got its norm
+    assert norms["Hair"] > norms["Bone marrow drug helps hair"]  # short titles weigh more

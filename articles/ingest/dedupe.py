@@ -21,6 +21,8 @@ import struct
 import zlib
 from collections import Counter, defaultdict
 
+from django.db import connection
+
 from .. import bulk
 from ..models import Article, SyndicationBand
 from ..text import normalize
@@ -106,18 +108,26 @@ def similarity(a, b):
 
 
 def band_owners(band_lists):
-    """{(band, value): [article ids]} of stored originals sharing any of these bands (one query)."""
-    pairs = {pair for bands in band_lists for pair in bands}
+    """{(band, value): [article ids]} of stored originals sharing any of these bands.
+
+    The pairs are joined to the table as a VALUES list, so each is one probe of the
+    (band, value) index; two IN lists would probe every band with every value.
+    """
+    pairs = sorted({pair for bands in band_lists for pair in bands})
     owners = defaultdict(list)
-    if not pairs:
-        return owners
-    # Both IN lists use the (band, value) index; pairs are then checked exactly.
-    rows = SyndicationBand.objects.filter(
-        band__in=sorted({band for band, _ in pairs}), value__in=sorted({value for _, value in pairs})
-    ).values_list("article_id", "band", "value")
-    for article_id, band, value in rows:
-        if (band, value) in pairs:
-            owners[band, value].append(article_id)
+    table = connection.ops.quote_name(SyndicationBand._meta.db_table)
+    size = max(1, (connection.features.max_query_params or 65535) // 2)
+    with connection.cursor() as cursor:
+        for start in range(0, len(pairs), size):
+            part = pairs[start : start + size]
+            values = ", ".join(["(%s, %s)"] * len(part))
+            cursor.execute(
+                f"SELECT s.article_id, s.band, s.value FROM {table} s "  # noqa: S608 - the model's table name
+                f"JOIN (VALUES {values}) AS k ON s.band = k.column1 AND s.value = k.column2",
+                [v for pair in part for v in pair],
+            )
+            for article_id, band, value in cursor.fetchall():
+                owners[band, value].append(article_id)
     return owners
 
 

@@ -40,7 +40,7 @@ from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
 from .. import bulk, services
-from ..indexing import bulk_indexing
+from ..indexing import bulk_indexing, title_norms_deferred
 from ..indexing import queue as index_later
 from ..models import (
     Article,
@@ -802,7 +802,8 @@ def import_records(records, *, publish=False, source="", dry_run=False, user=Non
 def _run(importer, records, progress):
     records = iter(records)
     done = 0
-    while batch := list(itertools.islice(records, BATCH_SIZE)):
-        with bulk_indexing():
-            importer.run_batch(batch, progress, start=done)
-        done += len(batch)
+    with title_norms_deferred():
+        while batch := list(itertools.islice(records, BATCH_SIZE)):
+            with bulk_indexing():
+                importer.run_batch(batch, progress, start=done)
+            done += len(batch)
