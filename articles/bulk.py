@@ -51,17 +51,28 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 
 def _copy_value(value):
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, str):
+    convert = _COPY_TEXT.get(type(value))
+    if convert is not None:
+        return convert(value)
+    if isinstance(value, str):  # a subclass: TextChoices members
         return value.translate(_COPY_ESCAPES)
     if isinstance(value, int | float | decimal.Decimal | uuid.UUID):
         return str(value)
     if isinstance(value, datetime.date | datetime.time):  # datetimes too
         return value.isoformat()
     raise TypeError(f"no COPY text form for {type(value).__name__}")
+
+
+# Exact types first (one dictionary lookup), the isinstance checks above for the rest.
+_COPY_TEXT = {
+    str: lambda value: value.translate(_COPY_ESCAPES),
+    int: str,
+    float: repr,
+    bool: lambda value: "t" if value else "f",
+    type(None): lambda value: "\\N",
+    datetime.datetime: datetime.datetime.isoformat,
+    datetime.date: datetime.date.isoformat,
+}
 
 
 def _copy(table, columns, rows, returning):

@@ -198,6 +198,7 @@ def clean_paragraphs(paragraphs, *, title="", author=""):
     kept = []
     title_key = normalize(title)
     author_key = normalize(author)
+    last_key = None  # the last kept paragraph, normalised
     i = 0
     while i < len(paragraphs):
         line = paragraphs[i]
@@ -226,11 +227,12 @@ def clean_paragraphs(paragraphs, *, title="", author=""):
             reason = "timestamp"
         elif not kept and title_key and normalize(line) == title_key and not looks_like_lede(line):
             reason = "title repeated"
-        elif kept and normalize(line) == normalize(kept[-1]):
+        elif kept and (key := normalize(line)) == last_key:
             reason = "repeated"
         if reason:
             removed.append((reason, line))
         else:
+            last_key = key if kept else normalize(line)
             kept.append(line)
         i += 1
     # A trailing heading left alone after its list was cut ("Related", "Latest Stories").
