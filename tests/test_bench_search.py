@@ -82,3 +82,11 @@ def test_bench_keeps_and_reuses_a_corpus(vocabulary):
 def test_bench_needs_a_vocabulary_and_sane_options(db):
     with pytest.raises(CommandError, match="load_vocabulary"):
         run_bench(articles=10, repeat=1)
+
+
+def test_a_pool_smaller_than_the_number_asked_for_gives_all_it_has():
+    import random
+
+    pool = corpus.Pool(ids=[7, 8], names=[[("a", 1.0)], [("b", 1.0)]], cum_weights=corpus.zipf_weights(2, 1.0, 3))
+    assert sorted(pool.pick(random.Random(1), 3)) == [0, 1]  # used to loop for ever
+    assert len(pool.pick(random.Random(1), 1)) == 1

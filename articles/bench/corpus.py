@@ -97,7 +97,8 @@ class Pool:
     cum_weights: list = field(default_factory=list)
 
     def pick(self, rng, count):
-        """`count` distinct indexes into ids, by popularity."""
+        """`count` distinct indexes into ids, by popularity (all of them when there are fewer)."""
+        count = min(count, len(self.ids))
         chosen = []
         total = self.cum_weights[-1]
         while len(chosen) < count:
