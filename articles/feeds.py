@@ -99,9 +99,7 @@ class EntityFeed(LatestArticlesFeed):
 
     def merged_redirect(self, request, slug):
         """The feed of the entity that `slug` was merged into (301), or 404."""
-        model = BY_NAME[self.kind].model
-        redirect = EntityRedirect.objects.filter(entity_type=self.kind, old_slug=slug).first()
-        target = redirect and model.objects.filter(pk=redirect.target_id).only("slug").first()
+        target = EntityRedirect.survivor(BY_NAME[self.kind].model, slug)
         if target is None:
             raise Http404(f"No {self.kind} at this address.")
         url = reverse(request.resolver_match.view_name, kwargs={"slug": target.slug})

@@ -329,6 +329,12 @@ class EntityRedirect(models.Model):
     def __str__(self):
         return f"{self.entity_type} {self.old_slug} → #{self.target_id}"
 
+    @classmethod
+    def survivor(cls, model, slug):
+        """The entity of `model` that the one once at `slug` was merged into, or None."""
+        redirect = cls.objects.filter(entity_type=model._meta.model_name, old_slug=slug).first()
+        return redirect and model.objects.filter(pk=redirect.target_id).only("slug").first()
+
 
 # --------------------------------------------------------------------------- aliases
 

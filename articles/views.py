@@ -195,8 +195,7 @@ def institution_list(request):
 
 def _merged_entity_redirect(request, model, slug):
     """The old address of a merged-away entity answers 301 to the survivor; anything else 404."""
-    redirect = EntityRedirect.objects.filter(entity_type=model._meta.model_name, old_slug=slug).first()
-    target = redirect and model.objects.filter(pk=redirect.target_id).only("slug").first()
+    target = EntityRedirect.survivor(model, slug)
     if target is None:
         raise Http404(f"No {model._meta.verbose_name} at this address.")
     query = request.GET.urlencode()

@@ -255,3 +255,18 @@ def test_schema_builds_and_lists_every_path(client):
     }
     hit = schema["components"]["schemas"]["SearchHit"]["properties"]
     assert {"snippet", "why", "drugs", "conditions"} <= set(hit)
+
+
+@pytest.mark.parametrize(
+    ("kind", "attribute", "survivor_slug"),
+    [("drug", "rux", "ruxolitinib"), ("condition", "areata", "alopecia-areata")],
+)
+def test_merged_away_entity_answers_301_with_the_survivor(client, world, kind, attribute, survivor_slug):
+    from articles.models import EntityRedirect
+
+    survivor = getattr(world, attribute)
+    EntityRedirect.objects.create(entity_type=kind, old_slug="merged-away", target_id=survivor.pk)
+    response = get(client, f"{kind}-detail", "merged-away", format="json")
+    assert response.status_code == 301
+    assert response["Location"] == reverse(f"api:{kind}-detail", args=[survivor_slug]) + "?format=json"
+    assert get(client, f"{kind}-detail", "never-existed").status_code == 404

@@ -6,6 +6,8 @@ every list and detail runs a fixed number of queries, whatever the page holds.
 
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.urls import reverse
 from django.utils.http import urlencode
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..filters import ArticleFilter
-from ..models import Article, Condition, Drug, Institution
+from ..models import Article, Condition, Drug, EntityRedirect, Institution
 from ..search import autocomplete, service
 from ..search.kinds import BY_NAME
 from . import serializers
@@ -75,7 +77,22 @@ class DrugList(generics.ListAPIView):
     serializer_class = serializers.DrugSerializer
 
 
-class DrugDetail(generics.RetrieveAPIView):
+class MergedRedirectMixin:
+    """A merged-away entity's old slug answers 301 with the survivor's address."""
+
+    def retrieve(self, request, *args, **kwargs):
+        try:
+            return super().retrieve(request, *args, **kwargs)
+        except Http404:
+            target = EntityRedirect.survivor(self.queryset.model, kwargs["slug"])
+            if target is None:
+                raise
+            url = reverse(request.resolver_match.view_name, kwargs={"slug": target.slug})
+            query = request.GET.urlencode()
+            return HttpResponsePermanentRedirect(url + (f"?{query}" if query else ""))
+
+
+class DrugDetail(MergedRedirectMixin, generics.RetrieveAPIView):
     """A drug with its other names (brands first) and article count."""
 
     lookup_field = "slug"
@@ -90,7 +107,7 @@ class ConditionList(generics.ListAPIView):
     serializer_class = serializers.ConditionSerializer
 
 
-class ConditionDetail(generics.RetrieveAPIView):
+class ConditionDetail(MergedRedirectMixin, generics.RetrieveAPIView):
     """A condition with its MeSH tree numbers, parents, children and other names."""
 
     lookup_field = "slug"
@@ -105,7 +122,7 @@ class InstitutionList(generics.ListAPIView):
     serializer_class = serializers.InstitutionSerializer
 
 
-class InstitutionDetail(generics.RetrieveAPIView):
+class InstitutionDetail(MergedRedirectMixin, generics.RetrieveAPIView):
     """An institution with its other names and article count."""
 
     lookup_field = "slug"
