@@ -11,6 +11,7 @@ Should a process die inside a batch, ``rebuild_modelsearch_index`` restores the 
 import threading
 from contextlib import contextmanager
 
+from django.db import transaction
 from modelsearch import index as modelsearch_index
 from modelsearch.backends import get_search_backends
 
@@ -19,8 +20,9 @@ _state = threading.local()
 
 
 @contextmanager
-def bulk_indexing():
-    """Index the articles saved inside this block together, when it ends."""
+def bulk_indexing(*, before_commit=None):
+    """Index the articles saved inside this block together, when it ends, in one transaction
+    (`before_commit`, if given, is called first inside it)."""
     if getattr(_state, "pending", None) is not None:  # nested: the outer block indexes
         yield
         return
@@ -29,7 +31,11 @@ def bulk_indexing():
         yield
     finally:
         pending, _state.pending = _state.pending, None
-        index_articles(pending)
+        if pending:
+            with transaction.atomic():
+                if before_commit:
+                    before_commit()
+                index_articles(pending)
 
 
 def queue(article_ids):

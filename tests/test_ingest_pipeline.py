@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -307,3 +308,13 @@ def test_search_title_norms_are_set_once_per_import_not_per_batch(monkeypatch):
     norms = {title_of[object_id]: norm for object_id, norm in entries}
     assert len(norms) == 5 and 1.0 not in norms.values()  # every new entry got its norm
     assert norms["Hair"] > norms["Bone marrow drug helps hair"]  # short titles weigh more
+
+
+def test_bench_ingest_prints_throughput_and_cleans_up():
+    out = io.StringIO()
+    call_command("bench", "--ingest", "--articles", "6", "--repeat", "2", stdout=out)
+    text = out.getvalue()
+    assert re.search(r"Matcher: [\d,]+ names, built in [\d.]+s, \+[\d,]+ MB", text), text
+    runs = re.findall(r"Run \d: ([\d,]+) articles/s \([\d.]+s; 6 imported, 0 failed", text)
+    assert len(runs) == 2 and all(int(rate.replace(",", "")) > 0 for rate in runs), text
+    assert "best" in text and not Article.objects.filter(source_url__startswith="https://bench.example/").exists()

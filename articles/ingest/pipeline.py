@@ -815,6 +815,6 @@ def _run(importer, records, progress):
     done = 0
     with title_norms_deferred():
         while batch := list(itertools.islice(records, BATCH_SIZE)):
-            with bulk_indexing():
+            with bulk_indexing(before_commit=_commit_without_waiting_for_disk):
                 importer.run_batch(batch, progress, start=done)
             done += len(batch)
