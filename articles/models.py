@@ -562,7 +562,8 @@ class Article(index.Indexed, models.Model):
     institutions = models.ManyToManyField(Institution, through="ArticleInstitution", related_name="articles")
 
     objects = ArticleQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # No index on the history copies of slug and source_url: history is read by article id.
+    history = HistoricalRecords(excluded_fields=["updated_at"], no_db_index=["slug", "source_url"])
     # Index upkeep is articles.indexing's (per save, or batched during imports).
     search_auto_update = False
 
