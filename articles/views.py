@@ -2,7 +2,8 @@
 
 import string
 
-from django.core.paginator import Paginator
+from django.core.exceptions import BadRequest
+from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Prefetch
 from django.db.models.functions import Left, Lower, Upper
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
@@ -20,13 +21,15 @@ PER_PAGE = 20
 
 
 def paginate(request, queryset, per_page=PER_PAGE):
-    """The requested page of `queryset`; 404 for a page that does not exist."""
+    """The requested page of `queryset`: 400 for a malformed page number, 404 past the end."""
+    number = page_number(request)
+    if number is None:
+        raise BadRequest("Page: a page number is a whole number from 1.")
     paginator = Paginator(queryset, per_page, orphans=3)
-    number = request.GET.get("page") or 1
     try:
         return paginator.page(number)
-    except Exception as exc:  # InvalidPage and its subclasses
-        raise Http404(f"No such page: {number!r}.") from exc
+    except InvalidPage as exc:
+        raise Http404(f"There is no page {number}.") from exc
 
 
 def home(request):

@@ -21,3 +21,5 @@ urlpatterns = [
     path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
     path("", include("articles.urls")),
 ]
+
+handler400 = "newsbase.views.bad_request"

@@ -99,7 +99,10 @@ def test_article_list_shows_published_only_with_pagination(client, demo_site):
     second = client.get("/articles/?page=2")
     assert second.status_code == 200
     assert client.get("/articles/?page=99").status_code == 404
-    assert client.get("/articles/?page=abc").status_code == 404
+    for nonsense in ("abc", "-1", "0", "1.5", "١"):
+        response = client.get(f"/articles/?page={nonsense}")
+        assert response.status_code == 400, nonsense
+        assert b"page number is a whole number" in response.content
 
 
 def test_article_detail_shows_body_links_and_evidence(client, demo_site):
@@ -157,3 +160,15 @@ def test_entity_lists_show_counts_of_published_articles(client, demo_site):
     assert "Alopecia Areata" in client.get("/conditions/").content.decode()
     assert "Eli Lilly and Company" in client.get("/institutions/").content.decode()
     assert client.get("/drugs/not-a-drug/").status_code == 404
+
+
+def test_error_pages_are_the_sites_own(client, db):
+    missing = client.get("/no-such-page/")
+    assert missing.status_code == 404
+    assert b"Page not found" in missing.content and b'role="search"' in missing.content
+    bad = client.get("/conditions/", {"page": "x"})
+    assert bad.status_code == 400 and b"a page number is a whole number from 1" in bad.content
+    from django.template.loader import render_to_string
+
+    broken = render_to_string("500.html")  # rendered without a request, as Django does
+    assert "Something went wrong on our side" in broken and "http" not in broken

@@ -170,7 +170,7 @@ def test_condition_articles_newest_first_and_paginated(client, world, many_obesi
     assert listed(second) == expected[20:]
     assert head(second).canonical == f"http://testserver{url}?page=2"
     assert client.get(url, {"page": 999}).status_code == 404
-    assert client.get(url, {"page": "abc"}).status_code == 404
+    assert client.get(url, {"page": "abc"}).status_code == 400
 
 
 def test_condition_articles_filter_with_the_shared_filterset(client, world, many_obesity_stories):
