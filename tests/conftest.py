@@ -69,6 +69,14 @@ def example_article_path():
     return path
 
 
+@pytest.fixture
+def scraped_article_path():
+    """A scraped page with its junk around it: the real example where the shared folder exists,
+    else one in our own words shaped like it (tests/data/ingest/scraped-jak-story.txt)."""
+    path = SHARED_EXAMPLES / "scraped-article.txt"
+    return path if path.exists() else ROOT / "tests" / "data" / "ingest" / "scraped-jak-story.txt"
+
+
 @pytest.fixture(scope="session")
 def browser():
     """A headless Debian Chromium driven by Playwright; skipped unless REQUIRE_BROWSER=1."""

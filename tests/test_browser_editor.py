@@ -53,7 +53,7 @@ def run_action(page, row_text, action):
     page.get_by_role("button", name="Go").click()
 
 
-def test_an_editors_day(browser, newsroom, artifacts_dir, example_article_path):
+def test_an_editors_day(browser, newsroom, artifacts_dir, scraped_article_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     shot = iter(range(1, 100))
 
@@ -71,7 +71,7 @@ def test_an_editors_day(browser, newsroom, artifacts_dir, example_article_path):
 
     # Import the example file.
     page.get_by_role("link", name="Import articles", exact=True).click()
-    page.set_input_files("input[name=files]", str(example_article_path))
+    page.set_input_files("input[name=files]", str(scraped_article_path))
     page.fill("input[name=source]", "BBC News")
     page.get_by_role("button", name="Import").click()
     page.get_by_role("heading", name="Result").wait_for()
