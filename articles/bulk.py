@@ -19,6 +19,11 @@ import uuid
 from django.db import connection, models
 
 
+def max_params():
+    """How many parameters one statement may carry (PostgreSQL sets none: its protocol's limit)."""
+    return connection.features.max_query_params or 65535
+
+
 def insert_values(table, columns, rows, *, returning=None):
     """INSERT `rows` (sequences of database values) into `table`.
 
@@ -35,7 +40,7 @@ def insert_values(table, columns, rows, *, returning=None):
     head = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES "
     tail = f" RETURNING {quote(returning)}" if returning else ""
     placeholder = f"({', '.join(['%s'] * len(columns))})"
-    size = max(1, min(500, connection.features.max_query_params // max(len(columns), 1)))
+    size = max(1, min(500, max_params() // max(len(columns), 1)))
     out = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):

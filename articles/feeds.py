@@ -9,14 +9,15 @@ story once. A merged-away entity's feed answers 301 with the survivor's feed.
 import re
 
 from django.contrib.syndication.views import Feed
-from django.http import Http404, HttpResponseBadRequest, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponseBadRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.text import Truncator
 
 from .browse import entity_filterset
-from .models import Article, EntityRedirect
+from .models import Article
+from .redirects import to_survivor
 from .search.kinds import BY_NAME
 
 FEED_SIZE = 30
@@ -95,16 +96,7 @@ class EntityFeed(LatestArticlesFeed):
         try:
             return super().__call__(request, *args, **kwargs)
         except Http404:
-            return self.merged_redirect(request, kwargs["slug"])
-
-    def merged_redirect(self, request, slug):
-        """The feed of the entity that `slug` was merged into (301), or 404."""
-        target = EntityRedirect.survivor(BY_NAME[self.kind].model, slug)
-        if target is None:
-            raise Http404(f"No {self.kind} at this address.")
-        url = reverse(request.resolver_match.view_name, kwargs={"slug": target.slug})
-        query = request.GET.urlencode()
-        return HttpResponsePermanentRedirect(url + (f"?{query}" if query else ""))
+            return to_survivor(request, BY_NAME[self.kind].model, kwargs["slug"])
 
     def get_object(self, request, slug):
         entity = BY_NAME[self.kind].model.objects.only("name", "slug").get(slug=slug)

@@ -6,13 +6,13 @@ from django.core.exceptions import BadRequest
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Prefetch
 from django.db.models.functions import Left, Lower, Upper
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from . import browse, cautions, feeds, mesh, timeline
+from . import browse, cautions, feeds, mesh, redirects, timeline
 from .filters import ArticleFilter
-from .models import Article, Condition, Drug, EntityRedirect, Institution
+from .models import Article, Condition, Drug, Institution
 from .search import service as search_service
 from .search.kinds import BY_NAME
 from .search.query import MAX_QUERY_LENGTH
@@ -196,15 +196,6 @@ def institution_list(request):
 # --------------------------------------------------------------------------- entity pages
 
 
-def _merged_entity_redirect(request, model, slug):
-    """The old address of a merged-away entity answers 301 to the survivor; anything else 404."""
-    target = EntityRedirect.survivor(model, slug)
-    if target is None:
-        raise Http404(f"No {model._meta.verbose_name} at this address.")
-    query = request.GET.urlencode()
-    return HttpResponsePermanentRedirect(target.get_absolute_url() + (f"?{query}" if query else ""))
-
-
 MENTION_SECTIONS = {
     "condition": (
         ("drug", "Drugs mentioned with it"),
@@ -257,7 +248,7 @@ def _entity_detail(request, kind, slug, template, extra_prefetch=()):
             .get(slug=slug)
         )
     except model.DoesNotExist:
-        return _merged_entity_redirect(request, model, slug)
+        return redirects.to_survivor(request, model, slug)
     narrower = feeds.narrower_param(request) if kind == "condition" else False
     base = Article.objects.published().listing().select_related("canonical__source").with_public_links()
     filterset = browse.entity_filterset(kind, entity, request.GET, base, narrower=bool(narrower))

@@ -33,6 +33,11 @@ from articles.vocabulary import loader
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
+HELDOUT = Path(__file__).resolve().parent / "data" / "linking" / "heldout.toml"
+# Measured on heldout.toml (README.md beside it): blind, condition F1 0.871 and drug F1 0.816;
+# after the fixes below, 0.958 and 1.000. The bar is the 0.90, below the measured level.
+BAR = 0.90
+
 
 @pytest.fixture(scope="module", autouse=True)
 def full_vocabulary(django_db_setup, django_db_blocker, vocabulary_specs):
@@ -59,13 +64,16 @@ def linked(text):
     return {(m.entity_type, names[m.entity_type].objects.get(pk=m.entity_id).name) for m in result.mentions}
 
 
-def test_evaluation_meets_the_bar():
-    result = evaluation.evaluate()
-    assert result.articles >= 30
+@pytest.mark.parametrize(
+    ("gold", "stories"), [(evaluation.DEFAULT_GOLD, 30), (HELDOUT, 20)], ids=["articles", "heldout"]
+)
+def test_evaluation_set_meets_the_bar(gold, stories):
+    result = evaluation.evaluate(evaluation.load_gold(gold))
+    assert result.articles >= stories
     assert not result.unknown_gold
-    assert result.scores[CONDITION].f1 >= 0.90, result.errors
-    assert result.scores[DRUG].f1 >= 0.90, result.errors
     assert result.non_medical_links == {}
+    assert result.scores[CONDITION].f1 >= BAR, result.errors
+    assert result.scores[DRUG].f1 >= BAR, result.errors
 
 
 def test_evaluate_linking_command_prints_scores():
@@ -168,20 +176,6 @@ def test_matcher_is_rebuilt_when_aliases_change():
 
 
 # --------------------------------------------------------------------------- held-out set
-
-HELDOUT = Path(__file__).resolve().parent / "data" / "linking" / "heldout.toml"
-# Measured on heldout.toml (README.md beside it): blind, condition F1 0.871 and drug F1 0.816;
-# after the fixes below, 0.958 and 1.000. The bar is the 0.90, below the measured level.
-BAR = 0.90
-
-
-def test_heldout_meets_the_bar():
-    result = evaluation.evaluate(evaluation.load_gold(HELDOUT))
-    assert result.articles >= 20
-    assert not result.unknown_gold
-    assert result.non_medical_links == {}
-    assert result.scores[CONDITION].f1 >= BAR, result.errors
-    assert result.scores[DRUG].f1 >= BAR, result.errors
 
 
 def test_evaluation_counts_institutions_the_import_would_create():

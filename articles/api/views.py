@@ -6,8 +6,7 @@ every list and detail runs a fixed number of queries, whatever the page holds.
 
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponsePermanentRedirect
-from django.urls import reverse
+from django.http import Http404
 from django.utils.http import urlencode
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,7 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..filters import ArticleFilter
-from ..models import Article, Condition, Drug, EntityRedirect, Institution
+from ..models import Article, Condition, Drug, Institution
+from ..redirects import to_survivor
 from ..search import autocomplete, service
 from ..search.kinds import BY_NAME
 from . import serializers
@@ -84,12 +84,7 @@ class MergedRedirectMixin:
         try:
             return super().retrieve(request, *args, **kwargs)
         except Http404:
-            target = EntityRedirect.survivor(self.queryset.model, kwargs["slug"])
-            if target is None:
-                raise
-            url = reverse(request.resolver_match.view_name, kwargs={"slug": target.slug})
-            query = request.GET.urlencode()
-            return HttpResponsePermanentRedirect(url + (f"?{query}" if query else ""))
+            return to_survivor(request, self.queryset.model, kwargs["slug"])
 
 
 class DrugDetail(MergedRedirectMixin, generics.RetrieveAPIView):

@@ -61,20 +61,6 @@ def pages():
     ]
 
 
-def _percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def _database():
-    if connection.vendor != "postgresql":
-        return f"{connection.vendor} {connection.Database.sqlite_version}"
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('server_version'), current_setting('jit')")
-        version, jit = cursor.fetchone()
-    return f"postgresql {version} (jit {jit})"
-
-
 def run(command, *, articles=None, repeat=None, seed=1, keep=False, **options):
     articles = articles or DEFAULT_ARTICLES
     repeat = repeat or DEFAULT_REPEAT
@@ -107,7 +93,7 @@ def run(command, *, articles=None, repeat=None, seed=1, keep=False, **options):
                     if attempt:  # the first request warms the caches
                         times.append(elapsed)
                     queries = len(captured)
-                rows.append((name, statistics.median(times), _percentile(times, 0.95), queries))
+                rows.append((name, statistics.median(times), corpus.percentile(times, 0.95), queries))
         sizes = f"{ArticleDrug.objects.count():,} drug links, {Drug.objects.count():,} drugs"
     finally:
         user.delete()
@@ -116,7 +102,7 @@ def run(command, *, articles=None, repeat=None, seed=1, keep=False, **options):
 
     write("")
     write(
-        f"Admin benchmark · {_database()} · {articles:,} synthetic articles (seed {seed}), "
+        f"Admin benchmark · {corpus.database_label()} · {articles:,} synthetic articles (seed {seed}), "
         f"{sizes} · {os.cpu_count()} CPUs · "
         f"{platform.python_implementation()} {platform.python_version()} · {repeat} requests per page, warm"
     )

@@ -108,6 +108,24 @@ class Pool:
         return chosen
 
 
+def percentile(values, share):
+    """The nearest-rank value at `share` (0 to 1) of `values`; NaN when there are none."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
+
+
+def database_label():
+    """What the numbers were measured on: "SQLite 3.40.1" or "PostgreSQL 15.20 (jit off)"."""
+    if connection.vendor != "postgresql":
+        return f"SQLite {connection.Database.sqlite_version}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('server_version'), current_setting('jit')")
+        version, jit = cursor.fetchone()
+    return f"PostgreSQL {version.split()[0]} (jit {jit})"
+
+
 def zipf_weights(count, exponent, offset):
     """Cumulative Zipf-Mandelbrot weights 1/(rank + offset)^exponent for ranks 1..count."""
     return list(itertools.accumulate(1.0 / (rank + offset) ** exponent for rank in range(1, count + 1)))

@@ -46,12 +46,8 @@ class Timing:
     results: list = field(default_factory=list)
 
 
-def _percentile(values, share):
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
-    return ordered[index] * 1000
+def _ms(values, share):
+    return corpus.percentile(values, share) * 1000
 
 
 class _Capture:
@@ -228,16 +224,6 @@ OPERATIONS = {
 # --------------------------------------------------------------------------- run
 
 
-def _database():
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
-    import sqlite3
-
-    return f"SQLite {sqlite3.sqlite_version}"
-
-
 def run(command, *, articles=None, repeat=None, seed=1, keep=False, **options):
     articles = articles or DEFAULT_ARTICLES
     repeat = repeat or DEFAULT_REPEAT
@@ -278,7 +264,7 @@ def _print(command, timings, *, articles, seed, repeat):
     write = command.stdout.write
     write("")
     write(
-        f"Search benchmark · {_database()} · {articles:,} synthetic articles (seed {seed}) · "
+        f"Search benchmark · {corpus.database_label()} · {articles:,} synthetic articles (seed {seed}) · "
         f"{os.cpu_count()} CPUs · {platform.python_implementation()} {platform.python_version()} · "
         f"{repeat} queries per operation, warm cache"
     )
@@ -290,9 +276,9 @@ def _print(command, timings, *, articles, seed, repeat):
     write(header)
     write("-" * len(header))
     for name, t in timings.items():
-        app = [_percentile(t.app, p) for p in (0.5, 0.95, 0.99)]
-        bare = [_percentile(t.bare, p) for p in (0.5, 0.95, 0.99)]
-        api = [_percentile(t.api, p) for p in (0.5, 0.95)] if t.api else None
+        app = [_ms(t.app, p) for p in (0.5, 0.95, 0.99)]
+        bare = [_ms(t.bare, p) for p in (0.5, 0.95, 0.99)]
+        api = [_ms(t.api, p) for p in (0.5, 0.95)] if t.api else None
         results = f"{statistics.median(t.results):,.0f}" if t.results else "-"
         ratio = f"{app[0] / bare[0]:.1f}/{app[1] / bare[1]:.1f}"
         api_text = f"{api[0]:>7.1f}{api[1]:>7.1f}" if api else f"{'-':>7}{'-':>7}"

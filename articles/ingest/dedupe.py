@@ -116,7 +116,7 @@ def band_owners(band_lists):
     pairs = sorted({pair for bands in band_lists for pair in bands})
     owners = defaultdict(list)
     table = connection.ops.quote_name(SyndicationBand._meta.db_table)
-    size = max(1, (connection.features.max_query_params or 65535) // 2)
+    size = max(1, bulk.max_params() // 2)
     with connection.cursor() as cursor:
         for start in range(0, len(pairs), size):
             part = pairs[start : start + size]
