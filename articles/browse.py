@@ -6,7 +6,7 @@
   precomputed FacetSnapshot of a very large set), so an entity page and a search
   for that entity show the same numbers.
 - ``related``: other published articles that share entities with one article,
-  weighted by kind, in two queries whatever the size of the corpus: each shared
+  weighted by kind, in one query whatever the size of the corpus: each shared
   entity contributes only its newest RELATED_WINDOW public links.
 """
 
@@ -15,13 +15,10 @@
 
 from dataclasses import dataclass, field
 
-from django.db import connection
-
 from .filters import ArticleFilter
-from .models import Article
 from .search import retrieval
 from .search.kinds import BY_NAME, KINDS
-from .search.page import labels
+from .search.page import labels, published_articles
 
 MENTIONED_SIZE = 8
 RELATED_SIZE = 5
@@ -100,12 +97,12 @@ def mentioned_with(kind, entity_id, ids=None, *, size=MENTIONED_SIZE):
     return mentions
 
 
-def related(article, *, size=RELATED_SIZE):
-    """Published original articles sharing entities with `article`, most in common first (two queries).
+def related(article, *, same_story=(), size=RELATED_SIZE):
+    """Published original articles sharing entities with `article`, most in common first (one query).
 
-    Uses the article's visible links as prefetched by ``with_public_links()``. Its
-    own syndicated copies and original are not related articles: they are the same
-    story ("also published by").
+    Uses the article's visible links (``public_condition_links``…). The article's own
+    syndicated copies (`same_story`: their ids) and its original are not related
+    articles: they are the same story ("also published by").
     """
     parts, params = [], []
     for kind in KINDS:
@@ -118,19 +115,19 @@ def related(article, *, size=RELATED_SIZE):
             params.append(getattr(link, f"{kind.name}_id"))
     if not parts:
         return []
-    same_story = {article.pk, *(c.pk for c in article.copies.all())}
+    same_story = {article.pk, *same_story}
     if article.canonical_id:
         same_story.add(article.canonical_id)
     excluded = ", ".join(["%s"] * len(same_story))
-    sql = (
+    # The best few candidates, then those of them that are published originals, still best first.
+    ranked = (
         f"SELECT article_id, SUM(w) AS score, MAX(p) AS p FROM ({' UNION ALL '.join(parts)}) shared "
         f"WHERE article_id NOT IN ({excluded}) GROUP BY article_id ORDER BY score DESC, p DESC, article_id DESC "
         f"LIMIT {size * 3}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *same_story])
-        ranked = [article_id for article_id, _score, _p in cursor.fetchall()]
-    if not ranked:
-        return []
-    found = Article.objects.published().originals().listing().in_bulk(ranked)
-    return [found[pk] for pk in ranked if pk in found][:size]
+    return published_articles(
+        "a.canonical_id IS NULL",
+        [*params, *same_story],
+        join=f"JOIN ({ranked}) best ON best.article_id = a.id",
+        order=f"ORDER BY best.score DESC, best.p DESC, a.id DESC LIMIT {size}",
+    )

@@ -9,7 +9,7 @@ that goes into the SVG is escaped by format_html.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, DateField, Func
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -23,6 +23,23 @@ MAX_BAR = 28
 WIDE, NARROW = 720, 340
 
 
+class MonthStart(Func):
+    """The first day of a timestamp's month in UTC, as a date.
+
+    On SQLite, its built-in strftime over the stored UTC text; Django's TruncMonth
+    there calls a Python function for every row, five times slower on a popular
+    entity's thousands of links. Elsewhere, TruncMonth.
+    """
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return TruncMonth(*self.get_source_expressions(), tzinfo=datetime.UTC).as_sql(compiler, connection)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="strftime('%%%%Y-%%%%m-01', %(expressions)s)", **extra)
+
+
 def month_counts(links, *, distinct=False):
     """[(first day of month, articles)] of public link rows, oldest first (one query).
 
@@ -32,7 +49,7 @@ def month_counts(links, *, distinct=False):
     counted = Count("article_id", distinct=True) if distinct else Count("pk")
     rows = (
         links.public()
-        .annotate(month=TruncMonth("published", tzinfo=datetime.UTC))
+        .annotate(month=MonthStart("published"))
         .values("month")
         .annotate(n=counted)
         .order_by("month")

@@ -4,15 +4,15 @@ import string
 
 from django.core.exceptions import BadRequest
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Prefetch
 from django.db.models.functions import Left, Lower, Upper
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 
 from . import browse, cautions, feeds, mesh, redirects, timeline
 from .filters import ArticleFilter
 from .models import Article, Condition, Drug, Institution
+from .search import page as rows
 from .search import service as search_service
 from .search.kinds import BY_NAME
 from .search.query import MAX_QUERY_LENGTH
@@ -20,20 +20,35 @@ from .search.query import MAX_QUERY_LENGTH
 PER_PAGE = 20
 
 
-def paginate(request, queryset, per_page=PER_PAGE):
-    """The requested page of `queryset`: 400 for a malformed page number, 404 past the end."""
+def paginate(request, queryset, per_page=PER_PAGE, count=None):
+    """The requested page of `queryset`: 400 for a malformed page number, 404 past the end.
+
+    `count`: the number of items when it is already known (no COUNT query then).
+    """
     number = page_number(request)
     if number is None:
         raise BadRequest("Page: a page number is a whole number from 1.")
     paginator = Paginator(queryset, per_page, orphans=3)
+    if count is not None:
+        paginator.count = count  # a cached property: set, it is not counted again
     try:
         return paginator.page(number)
     except InvalidPage as exc:
         raise Http404(f"There is no page {number}.") from exc
 
 
+def article_page(request, queryset, per_page=PER_PAGE, count=None):
+    """The requested page of an article queryset (as `paginate`), its articles read as plain rows
+    with their sources and visible links (4 queries: count, ids, articles, links)."""
+    page = paginate(request, queryset.values_list("pk", flat=True), per_page, count=count)
+    page.object_list = rows.page_articles(page.object_list, body=False)
+    return page
+
+
 def home(request):
-    latest = Article.objects.published().originals().listing().with_public_links()[:10]
+    latest = rows.page_articles(
+        Article.objects.published().originals().listing().values_list("pk", flat=True)[:10], body=False
+    )
     top_conditions = Condition.objects.having_articles().with_article_count().order_by("-article_count", "name")[:12]
     top_drugs = Drug.objects.having_articles().with_article_count().order_by("-article_count", "name")[:12]
     return render(
@@ -80,11 +95,11 @@ def active_filters(request, filterset):
 
 
 def article_list(request):
-    filterset = ArticleFilter(request.GET, queryset=Article.objects.published().listing().with_public_links())
+    filterset = ArticleFilter(request.GET, queryset=Article.objects.published().listing())
     errors = filter_errors(filterset, page=1)  # a bad page is a 404 here, as on every list page
     if errors:
         return render(request, "articles/article_list.html", {"filterset": filterset, "errors": errors}, status=400)
-    page = paginate(request, filterset.qs)
+    page = article_page(request, filterset.qs)
     active = active_filters(request, filterset)
     context = {"page": page, "articles": page.object_list, "filterset": filterset, "active_filters": active}
     return render(request, "articles/article_list.html", context)
@@ -122,28 +137,29 @@ def search(request):
 
 
 def article_detail(request, slug):
-    article = get_object_or_404(
-        Article.objects.published()
-        .select_related("source", "canonical__source")
-        .prefetch_related(
-            "trials",
-            Prefetch("copies", queryset=Article.objects.published().select_related("source").order_by("published")),
-        )
-        .with_public_links(),
-        slug=slug,
-    )
+    return render(request, "articles/article_detail.html", article_context(slug))
+
+
+def article_context(slug):
+    """What the article page shows: the article with its links, trials, copies and related articles
+    (6 queries), or 404."""
+    article = rows.article_page(slug)
+    if article is None:
+        raise Http404("No published article has this address.")
+    copies = rows.published_copies(article.pk)
     links = [*article.public_condition_links, *article.public_drug_links, *article.public_institution_links]
     # A syndicated copy names the original as its canonical URL: the same story, first published there.
     original = article.canonical if article.canonical_id and article.canonical.is_public else None
-    context = {
+    return {
         "article": article,
+        "trials": rows.trials(article.pk),
+        "copies": copies,
         "original": original,
         "canonical_path": (original or article).get_absolute_url(),
         "cautions": cautions.cautions(article),
         "has_suggested": any(link.is_machine_suggested for link in links),
-        "related": browse.related(article),
+        "related": browse.related(article, same_story=[copy.pk for copy in copies]),
     }
-    return render(request, "articles/article_detail.html", context)
 
 
 # --------------------------------------------------------------------------- entity lists
@@ -229,28 +245,33 @@ def _mention_sections(request, kind, mentions, narrower):
 
 def _names(kind, entity):
     """(brand names, other names) of an entity as search's entity cards show them: brands apart,
-    lay terms first, no inverted MeSH forms, one of each set of words (uses prefetched aliases)."""
-    aliases = [(a.text, a.normalized, a.kind, a.is_brand, a.is_ambiguous) for a in entity.aliases.all()]
+    lay terms first, no inverted MeSH forms, one of each set of words (one query)."""
+    aliases = rows.aliases({kind: [entity.pk]}).get((kind, entity.pk), [])
     card = search_service.Card(kind, entity, match=None, article_count=entity.article_count, aliases=aliases)
     return card.brand_names, card.other_names
 
 
-def _entity_detail(request, kind, slug, template, extra_prefetch=()):
-    """An entity's page: names and ids, its articles (shared FilterSet), what they mention, a timeline, feeds."""
+ENTITY_TEMPLATES = {
+    "condition": "articles/condition_detail.html",
+    "drug": "articles/drug_detail.html",
+    "institution": "articles/institution_detail.html",
+}
+ENTITY_PREFETCH = {"condition": ("tree_numbers",)}
+
+
+def entity_context(request, kind, slug):
+    """What an entity's page shows: (context, status), or the redirect of a merged-away slug.
+
+    Its names and ids, its articles (shared FilterSet), what they mention, a timeline
+    and, for a condition, its place in the MeSH tree; a 400 context names bad filters.
+    """
     model = BY_NAME[kind].model
     try:
-        entity = (
-            model.objects.with_article_count()
-            .prefetch_related(
-                Prefetch("aliases", queryset=BY_NAME[kind].alias_model.objects.order_by("-is_brand", "kind", "text")),
-                *extra_prefetch,
-            )
-            .get(slug=slug)
-        )
+        entity = model.objects.with_article_count().prefetch_related(*ENTITY_PREFETCH.get(kind, ())).get(slug=slug)
     except model.DoesNotExist:
-        return redirects.to_survivor(request, model, slug)
+        return redirects.to_survivor(request, model, slug), None
     narrower = feeds.narrower_param(request) if kind == "condition" else False
-    base = Article.objects.published().listing().select_related("canonical__source").with_public_links()
+    base = Article.objects.published().listing()
     filterset = browse.entity_filterset(kind, entity, request.GET, base, narrower=bool(narrower))
     brand_names, other_names = _names(kind, entity)
     context = {
@@ -265,11 +286,13 @@ def _entity_detail(request, kind, slug, template, extra_prefetch=()):
     if narrower is None:
         errors.append("Narrower conditions: use narrower=1 to include them, or leave it out.")
     if errors:
-        return render(request, template, {**context, "errors": errors}, status=400)
-    page = paginate(request, filterset.qs)
+        return {**context, "errors": errors}, 400
     # The page's own entity is a filter only behind the scenes: not listed, not repeated in the form.
     own = not narrower and request.GET.get(kind) in (None, "", entity.slug)
     active = [f for f in active_filters(request, filterset) if not (own and f[0] == kind)]
+    filtered = bool(active or filterset.form.cleaned_data.get("q"))
+    # Unfiltered, the page lists exactly the entity's public articles: counted already.
+    page = article_page(request, filterset.qs, count=None if filtered or narrower else entity.article_count)
     ids = [entity.pk, *entity.descendants().values_list("pk", flat=True)] if narrower else [entity.pk]
     mentions = browse.mentioned_with(kind, entity.pk, ids)
     links = BY_NAME[kind].link_model.objects.filter(**{f"{kind}__in": ids})
@@ -278,7 +301,7 @@ def _entity_detail(request, kind, slug, template, extra_prefetch=()):
             "page": page,
             "articles": page.object_list,
             "active_filters": active,
-            "filtered": bool(active or filterset.form.cleaned_data.get("q")),
+            "filtered": filtered,
             "hidden_filters": [
                 (name, request.GET[name])
                 for name in ("condition", "drug", "institution", "source", "year")
@@ -290,19 +313,26 @@ def _entity_detail(request, kind, slug, template, extra_prefetch=()):
             "timeline": timeline.build(entity.name, timeline.month_counts(links, distinct=bool(narrower))),
         }
     )
-    return render(request, template, context)
+    return context, 200
+
+
+def _entity_detail(request, kind, slug):
+    context, status = entity_context(request, kind, slug)
+    if isinstance(context, HttpResponse):
+        return context
+    return render(request, ENTITY_TEMPLATES[kind], context, status=status)
 
 
 def condition_detail(request, slug):
-    return _entity_detail(request, "condition", slug, "articles/condition_detail.html", ("tree_numbers",))
+    return _entity_detail(request, "condition", slug)
 
 
 def drug_detail(request, slug):
-    return _entity_detail(request, "drug", slug, "articles/drug_detail.html")
+    return _entity_detail(request, "drug", slug)
 
 
 def institution_detail(request, slug):
-    return _entity_detail(request, "institution", slug, "articles/institution_detail.html")
+    return _entity_detail(request, "institution", slug)
 
 
 # --------------------------------------------------------------------------- site

@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from articles import mesh
-from articles.models import ArticleStatus, ArticleTrial, EntityRedirect, LinkStatus, StudyType
+from articles import mesh, services
+from articles.models import ArticleDrug, ArticleStatus, ArticleTrial, EntityRedirect, LinkStatus, StudyType
 
 from .factories import ConditionFactory, DrugFactory, InstitutionFactory
 from .searchkit import build_world, story
@@ -157,6 +157,28 @@ def many_obesity_stories(world):
         dated(f"Obesity story {i}", start - datetime.timedelta(days=3 * i), links=[(world.obesity, {})])
         for i in range(25)
     ]
+
+
+def test_entity_page_count_is_its_listed_articles_as_links_and_articles_change(client, world, django_user_model):
+    """The unfiltered page takes its count from the entity's article count, not a count of the
+    listing: the two must agree whatever happens to the articles and links behind them."""
+    editor = django_user_model.objects.create(username="editor")
+    url = world.rux.get_absolute_url()
+
+    def shown():
+        html = get(client, url)[1]
+        count = re.search(r'<h2 id="entity-articles-h">Articles <span class="count">(\d+)</span>', html)
+        return int(count.group(1)), listed(html)
+
+    count, items = shown()
+    assert count == len(items) == len(set(items)) >= 3
+    assert world.draft_story.get_absolute_url() not in items and world.rejected_story.get_absolute_url() not in items
+    services.change_status(article=world.cream_story, status=ArticleStatus.WITHDRAWN, by=editor)
+    link = ArticleDrug.objects.get(article=world.jakafi_story, drug=world.rux)
+    services.review_links(links=ArticleDrug.objects.filter(pk=link.pk), status=LinkStatus.REJECTED, by=editor)
+    after, remaining = shown()
+    assert after == len(remaining) == count - 2
+    assert set(remaining) == set(items) - set(paths([world.cream_story, world.jakafi_story]))
 
 
 def test_condition_articles_newest_first_and_paginated(client, world, many_obesity_stories):

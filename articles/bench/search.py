@@ -6,7 +6,8 @@ how often articles mention them, as readers search what is in the news) and run
 per query:
 
 - app: the code path that produces the page's data (the search service, the
-  autocomplete service, the browse and article querysets): SQL plus Python;
+  autocomplete service, the condition and article pages' views up to rendering):
+  SQL plus Python;
 - bare: the very SQL statements the app issued, replayed on a plain cursor — the
   database's share, so app/bare is the application's overhead;
 - api: the JSON endpoint through DRF (rendering included), where there is one.
@@ -24,10 +25,11 @@ import time
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.test import RequestFactory
 from django.test.utils import override_settings
 
+from .. import views
 from ..models import Article, ArticleCondition, ArticleDrug, ArticleStatus, Condition, Drug, DrugAlias
 from ..search import autocomplete, facets, ranking, service
 from ..text import normalize
@@ -172,28 +174,18 @@ def _search(text):
 
 
 def _browse(slug):
-    """The condition page's data: the newest 20 public links with their articles, and the count."""
-    condition = Condition.objects.prefetch_related("tree_numbers").get(slug=slug)
-    links = (
-        ArticleCondition.objects.public()
-        .filter(condition=condition)
-        .select_related("article__source")
-        .defer("article__body")
-        .order_by("-published", "-pk")
-    )
-    page = list(links[:20])
-    return links.count() if page else 0
+    """The condition page's data, as its view builds it before rendering: the condition with its
+    names and tree, the newest 20 articles with their links, the count, what they mention, the timeline."""
+    context, _status = views.entity_context(RequestFactory().get("/"), "condition", slug)
+    return context["page"].paginator.count
 
 
 def _article(slug):
-    article = (
-        Article.objects.published()
-        .select_related("source", "canonical__source")
-        .prefetch_related("trials", Prefetch("copies", queryset=Article.objects.published().select_related("source")))
-        .with_public_links()
-        .get(slug=slug)
+    """The article page's data, as its view builds it: the article, its links, trials, copies, related articles."""
+    context = views.article_context(slug)
+    return sum(
+        len(getattr(context["article"], f"public_{kind}_links")) for kind in ("condition", "drug", "institution")
     )
-    return len(article.public_drug_links) + len(article.public_condition_links)
 
 
 def _suggest(prefix):

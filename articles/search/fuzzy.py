@@ -3,7 +3,7 @@
 PostgreSQL asks its trigram GIN index (``normalized gin_trgm_ops``, migration 0005)
 for the closest aliases of each typed text — one query, no scan. SQLite has no
 trigram index, so the normalised aliases are kept in memory per process (≈170k
-strings, bucketed by length) and rapidfuzz compares them in C; the cache is rebuilt
+strings, ordered by length) and rapidfuzz compares them in C; the cache is rebuilt
 when an alias table changes (its highest id or history id moves).
 
 Both paths score their candidates with the same rapidfuzz ratio (0–100), so a typo
@@ -13,6 +13,7 @@ is corrected, or offered, alike on both databases.
 # SQL here is assembled from constant fragments (table and column names); values are parameters.
 # ruff: noqa: S608
 
+import bisect
 import threading
 from dataclasses import dataclass
 
@@ -65,20 +66,23 @@ def _trigram(texts):
 
 
 class _AliasCache:
-    """Every normalised alias, bucketed by length, with (kind, id) alongside."""
+    """Every normalised alias, ordered by length, with (kind, id) alongside.
+
+    ``starts[n]`` is where the names of length n begin, so the names within a
+    length range are one slice: nothing is copied name by name per query.
+    """
 
     def __init__(self):
         self.lock = threading.Lock()
         self.signature = None
-        self.buckets = {}  # length -> (names, keys)
+        self.aliases = ([], [], [0])  # names, keys, starts
 
     @staticmethod
     def current_signature():
         parts = []
         for kind in KINDS:
-            history = kind.alias_model.history.model._meta.db_table
             parts.append(f"(SELECT MAX(id) FROM {kind.alias_table})")
-            parts.append(f"(SELECT MAX(history_id) FROM {history})")
+            parts.append(f"(SELECT MAX(history_id) FROM {kind.alias_history_table})")
         with connection.cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(parts))
             return cursor.fetchone()
@@ -88,37 +92,36 @@ class _AliasCache:
         if signature != self.signature:
             with self.lock:
                 if signature != self.signature:
-                    self.buckets = self._build()
+                    self.aliases = self._build()
                     self.signature = signature
-        return self.buckets
+        return self.aliases
 
     @staticmethod
     def _build():
-        buckets = {}
+        rows = []
         with connection.cursor() as cursor:
             for kind in KINDS:
                 cursor.execute(f"SELECT id, normalized FROM {kind.alias_table}")
-                for alias_id, normalized in cursor.fetchall():
-                    names, keys = buckets.setdefault(len(normalized), ([], []))
-                    names.append(normalized)
-                    keys.append((kind.name, alias_id))
-        return buckets
+                rows.extend((len(normalized), normalized, kind.name, alias_id) for alias_id, normalized in cursor)
+        rows.sort()
+        names = [row[1] for row in rows]
+        keys = [(row[2], row[3]) for row in rows]
+        longest = rows[-1][0] if rows else 0
+        starts = [bisect.bisect_left(rows, (length,)) for length in range(longest + 2)]
+        return names, keys, starts
 
 
 _cache = _AliasCache()
 
 
 def _in_memory(texts):
-    buckets = _cache.get()
+    names, keys, starts = _cache.get()
+    last = len(starts) - 1
     found = {}
     for text in texts:
         spread = max(2, len(text) // 4)
-        names, keys = [], []
-        for length in range(max(1, len(text) - spread), len(text) + spread + 1):
-            bucket = buckets.get(length)
-            if bucket:
-                names.extend(bucket[0])
-                keys.extend(bucket[1])
-        matches = process.extract(text, names, scorer=fuzz.ratio, limit=TRIGRAM_LIMIT, score_cutoff=60)
-        found[text] = [(*keys[index], names[index]) for _name, _score, index in matches]
+        first = starts[min(last, max(1, len(text) - spread))]
+        end = starts[min(last, len(text) + spread + 1)]
+        matches = process.extract(text, names[first:end], scorer=fuzz.ratio, limit=TRIGRAM_LIMIT, score_cutoff=60)
+        found[text] = [(*keys[first + index], name) for name, _score, index in matches]
     return found

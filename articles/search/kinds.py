@@ -1,6 +1,7 @@
 """The three kinds of entity search resolves to, and their tables."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..models import (
     ArticleCondition,
@@ -39,6 +40,11 @@ class Kind:
     @property
     def entity_table(self):
         return self.model._meta.db_table
+
+    @cached_property
+    def alias_history_table(self):
+        """The alias table's history (django-simple-history); its manager is costly to reach."""
+        return self.alias_model.history.model._meta.db_table
 
 
 DRUG = Kind("drug", "drugs", Drug, DrugAlias, ArticleDrug)

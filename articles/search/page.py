@@ -1,10 +1,12 @@
-"""What one page of results needs from the database, in as few and as cheap queries as possible.
+"""What a page of articles needs from the database, in as few and as cheap queries as possible.
 
-The articles themselves are model instances (templates and serializers use their
-methods). Their visible links — dozens per page — come from one plain query over
-the three link tables and are light objects with the attribute names of
-``ArticleQuerySet.with_public_links()`` (``article.public_drug_links[0].drug.name``),
-so the same templates and serializers show both.
+Search results, entity pages and the article page read their articles here. The
+articles are model instances (templates and serializers use their methods), read
+with Article.objects.raw() together with their source and original; their visible
+links — dozens per page — come from one plain query over the three link tables and
+are light objects with the attribute names of ``ArticleQuerySet.with_public_links()``
+(``article.public_drug_links[0].drug.name``), so the same templates and serializers
+show both.
 """
 
 # SQL here is assembled from constant fragments (table and column names); values are parameters.
@@ -15,13 +17,15 @@ from functools import lru_cache
 from django.db import connection
 from django.urls import reverse
 
-from ..models import Article, ArticleStatus, Condition, Drug, Institution, LinkStatus, Source
+from ..models import Article, ArticleStatus, ArticleTrial, Condition, Drug, Institution, LinkStatus, Source
 from .kinds import KINDS
 
 BY_KIND = {"drug": Drug, "condition": Condition, "institution": Institution}
 EXTRA_ID = {"drug": "drugbank_id", "condition": "mesh_id", "institution": None}
 PUBLISHED = f"status = '{ArticleStatus.PUBLISHED}'"  # matches the partial index article_search_idx
 # What a result shows and serialises of an article (the body only for its snippet).
+# What a link to an article shows: title, source, date.
+BRIEF_FIELDS = ("slug", "title", "published", "status", "source_id", "canonical_id")
 ARTICLE_FIELDS = ("slug", "title", "summary", "body", "published", "status", "source_url", "source_id", "canonical_id")
 
 
@@ -79,43 +83,79 @@ class PageLink:
         return self.status == LinkStatus.SUGGESTED
 
 
-def page_articles(ids):
-    """Published articles with these ids, with source, original and visible links (2 queries).
-
-    Article.objects.raw(): the model's own conversions without compiling a queryset;
-    the source and the original (for a syndicated copy) come in the same row.
-    """
-    ids = list(ids)
-    if not ids:
-        return []
+def published_articles(where, params, columns=BRIEF_FIELDS, *, join="", order=""):
+    """Published articles matching `where` (SQL on the article table ``a``, after an optional
+    `join`), with source and original, in `order` (one query: the source and the original of a
+    syndicated copy come in the same row). `params` fill the join's placeholders, then where's."""
     article_table, source_table = Article._meta.db_table, Source._meta.db_table
     articles = list(
         Article.objects.raw(
-            f"SELECT a.id, {', '.join(f'a.{f}' for f in ARTICLE_FIELDS)}, s.name AS source_name, "
+            f"SELECT a.id, {', '.join(f'a.{c}' for c in columns)}, s.name AS source_name, "
             "s.slug AS source_slug, c.slug AS canonical_slug, c.title AS canonical_title, "
-            f"cs.name AS canonical_source FROM {article_table} a LEFT JOIN {source_table} s ON s.id = a.source_id "
+            "c.status AS canonical_status, c.published AS canonical_published, cs.name AS canonical_source "
+            f"FROM {article_table} a {join} LEFT JOIN {source_table} s ON s.id = a.source_id "
             f"LEFT JOIN {article_table} c ON c.id = a.canonical_id LEFT JOIN {source_table} cs ON cs.id = c.source_id "
-            f"WHERE a.{PUBLISHED} AND a.published IS NOT NULL AND a.id IN ({', '.join(['%s'] * len(ids))})",
-            ids,
+            f"WHERE a.{PUBLISHED} AND a.published IS NOT NULL AND {where} {order}",
+            params,
         )
     )
     for article in articles:
-        if article.source_id is not None:
-            article.source = Source(id=article.source_id, name=article.source_name, slug=article.source_slug)
+        article.source = _source(article.source_id, article.source_name, article.source_slug)
         if article.canonical_id is not None:
-            original_source = Source(name=article.canonical_source) if article.canonical_source else None
             article.canonical = Article(
                 id=article.canonical_id,
                 slug=article.canonical_slug,
                 title=article.canonical_title,
-                source=original_source,
+                status=article.canonical_status,
+                published=_datetime(article.canonical_published),
+                source=_source(None, article.canonical_source, None),
             )
+    return articles
+
+
+def _source(pk, name, slug):
+    return Source(id=pk, name=name, slug=slug) if name is not None else None
+
+
+def _datetime(value):
+    """A timestamp read by a plain query, as the model field would give it (SQLite returns text)."""
+    return Article._meta.get_field("published").to_python(value) if isinstance(value, str) else value
+
+
+def page_articles(ids, *, body=True):
+    """Published articles with these ids, in this order, with source, original and visible links (2 queries).
+
+    `body=False` leaves out the text (a list shows titles and summaries).
+    """
+    ids = list(ids)
+    if not ids:
+        return []
+    columns = ARTICLE_FIELDS if body else tuple(f for f in ARTICLE_FIELDS if f != "body")
+    articles = published_articles(f"a.id IN ({', '.join(['%s'] * len(ids))})", ids, columns)
+    position = {pk: index for index, pk in enumerate(ids)}
+    articles.sort(key=lambda article: position[article.pk])
+    attach_links(articles)
+    return articles
+
+
+def article_page(slug):
+    """The published article with this slug, every field, with source, original and visible links
+    (2 queries), or None."""
+    columns = [f.column for f in Article._meta.concrete_fields if not f.primary_key]
+    articles = published_articles("a.slug = %s", [slug], columns)
+    attach_links(articles)
+    return articles[0] if articles else None
+
+
+def attach_links(articles):
+    """Set ``public_condition_links`` (and drug, institution) on each article: its visible links,
+    most mentioned first (one query)."""
     by_id = {article.pk: article for article in articles}
     for article in articles:
         for kind in KINDS:
             setattr(article, f"public_{kind.name}_links", [])
     if not articles:
-        return articles
+        return
     placeholders = ", ".join(["%s"] * len(by_id))
     parts, params = [], []
     for kind in KINDS:
@@ -135,7 +175,21 @@ def page_articles(ids):
         entity = LinkedEntity(kind, entity_id, name, slug, extra)
         link = PageLink(kind, status, mentions, in_title, offset, matched, entity)
         getattr(by_id[article_id], f"public_{kind}_links").append(link)
-    return articles
+
+
+def published_copies(article_id):
+    """The published syndicated copies of an article, first published first, with their sources (one query)."""
+    return published_articles("a.canonical_id = %s", [article_id], order="ORDER BY a.published, a.id")
+
+
+def trials(article_id):
+    """The trial registry ids an article cites, as ArticleTrial instances (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, registry_id FROM {ArticleTrial._meta.db_table} WHERE article_id = %s ORDER BY registry_id",
+            [article_id],
+        )
+        return [ArticleTrial(id=pk, article_id=article_id, registry_id=rid) for pk, rid in cursor.fetchall()]
 
 
 def copies(ids):

@@ -231,8 +231,8 @@ def search(q="", *, filters=None, page=1, page_size=PAGE_SIZE, ordering="relevan
         result.cards = _cards(resolution.groups)
         return result
 
-    limit = max(ranking.CANDIDATES, page * page_size)
-    ranked = retrieval.ranked(plan, limit, order=ORDERINGS[ordering])
+    # Counted first: a plan that finds nothing is replaced (typos corrected, words dropped)
+    # before any article is ranked, and only the final plan is ranked.
     counts = retrieval.counts(plan)
     if counts.total == 0:
         corrected = correct_typos(query, resolution)
@@ -241,14 +241,12 @@ def search(q="", *, filters=None, page=1, page_size=PAGE_SIZE, ordering="relevan
             if corrected.corrected:
                 resolution = corrected
                 plan = build_plan(resolution, filters, now=now)
-                ranked = retrieval.ranked(plan, limit, order=ORDERINGS[ordering])
                 counts = retrieval.counts(plan)
     if counts.total == 0 and plan.words and resolution.groups:
         # The named entities have articles, but none with these other words: say so, show theirs.
         missing = ", ".join(f"“{w}”" for w in plan.words)
         result.notes.append(f"No article about {_names(resolution.groups)} contains {missing}; showing all of them.")
         plan.words = []
-        ranked = retrieval.ranked(plan, limit, order=ORDERINGS[ordering])
         counts = retrieval.counts(plan)
     elif counts.total == 0 and len(resolution.groups) > 1:
         result.notes.append(f"No article mentions all of {_names(resolution.groups)}.")
@@ -257,6 +255,8 @@ def search(q="", *, filters=None, page=1, page_size=PAGE_SIZE, ordering="relevan
     if page > 1 and (page - 1) * page_size >= counts.rows:
         raise PageOutOfRange(page)
 
+    limit = max(ranking.CANDIDATES, page * page_size)
+    ranked = retrieval.ranked(plan, limit, order=ORDERINGS[ordering]) if counts.total or counts.rows else []
     order = _order(ranked, resolution, ordering)
     page_ids = [article_id for article_id, _ in order[(page - 1) * page_size : page * page_size]]
     scores = dict(order)
