@@ -18,6 +18,7 @@ public, and rejected links never count.
 # SQL here is assembled from constant fragments (table names); values are parameters.
 # ruff: noqa: S608
 
+import datetime
 import itertools
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ from django.db import connection
 from django.db.models import Q
 
 from .models import ArticleCondition, Condition, ConditionTreeNumber, LinkStatus
+from .search.retrieval import SNAPSHOT_MAX_AGE, SNAPSHOT_TABLE
 
 # MeSH 2025 top-level categories (https://meshb.nlm.nih.gov/treeView).
 CATEGORY_NAMES = {
@@ -162,37 +164,48 @@ def ancestors(number):
 BELOW = f"JOIN {TREE_TABLE} t ON t.number >= k.number AND t.number < k.number || '/'"
 
 
-def branch_counts(*, numbers=(), condition_ids=()):
+def branch_counts(*, numbers=(), condition_ids=(), now=None):
     """Distinct public articles in branches of the tree (one query; absent means none).
 
     {("number", tree number): count} for each of `numbers` — which need not exist in
     the vocabulary (a MeSH category) — and {("condition", id): count} for each
     condition of `condition_ids`: it and every condition below any of its places,
-    each article once (one without tree numbers counts its own).
+    each article once (one without tree numbers counts its own). A condition whose
+    branch is large has a facet snapshot (refresh_search_facets): while that is
+    younger than SNAPSHOT_MAX_AGE its total is the count, and the branch's links —
+    thousands, for "Infections" — are not read.
     """
     numbers, condition_ids = sorted(set(numbers)), sorted(set(condition_ids))
-    parts, params = [], []
+    parts, params, tail, tail_params = [], [], "", []
     if numbers:
         keys = " UNION ALL ".join(["SELECT CAST(%s AS varchar(80)) AS number"] * len(numbers))
         parts.append(f"SELECT 'number' AS kind, k.number AS key, t.condition_id AS member FROM ({keys}) k {BELOW}")
         params.extend(numbers)
     if condition_ids:
         placeholders = ", ".join(["%s"] * len(condition_ids))
+        oldest = (now or datetime.datetime.now(datetime.UTC)) - SNAPSHOT_MAX_AGE
+        fresh = f"SELECT entity_id FROM {SNAPSHOT_TABLE} WHERE kind = 'condition' AND narrower = %s AND built_at >= %s"
+        fresh_params = [True, connection.ops.adapt_datetimefield_value(oldest)]
         parts.append(
             f"SELECT 'condition' AS kind, CAST(id AS varchar(80)) AS key, id AS member FROM {Condition._meta.db_table} "
-            f"WHERE id IN ({placeholders}) UNION ALL "
+            f"WHERE id IN ({placeholders}) AND id NOT IN ({fresh}) UNION ALL "
             f"SELECT 'condition', CAST(k.condition_id AS varchar(80)), t.condition_id FROM {TREE_TABLE} k {BELOW} "
-            f"WHERE k.condition_id IN ({placeholders})"
+            f"WHERE k.condition_id IN ({placeholders}) AND k.condition_id NOT IN ({fresh})"
         )
-        params.extend(condition_ids * 2)
+        params.extend([*condition_ids, *fresh_params, *condition_ids, *fresh_params])
+        tail = (
+            f" UNION ALL SELECT 'condition', CAST(entity_id AS varchar(80)), total FROM {SNAPSHOT_TABLE} "
+            f"WHERE kind = 'condition' AND narrower = %s AND built_at >= %s AND entity_id IN ({placeholders})"
+        )
+        tail_params = [*fresh_params, *condition_ids]
     if not parts:
         return {}
     sql = (
         f"SELECT m.kind, m.key, COUNT(DISTINCT l.article_id) FROM ({' UNION ALL '.join(parts)}) m "
-        f"JOIN {LINK_TABLE} l ON l.condition_id = m.member WHERE {PUBLIC_LINK} GROUP BY m.kind, m.key"
+        f"JOIN {LINK_TABLE} l ON l.condition_id = m.member WHERE {PUBLIC_LINK} GROUP BY m.kind, m.key{tail}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, *tail_params])
         rows = cursor.fetchall()
     return {(kind, key if kind == "number" else int(key)): count for kind, key, count in rows}
 

@@ -4,9 +4,13 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from articles import cautions, mesh, timeline
-from articles.models import Article, ArticleCondition, ArticleStatus, LinkStatus, StudyType
+from articles.models import Article, ArticleCondition, ArticleStatus, FacetSnapshot, LinkStatus, StudyType
+from articles.search import facets
 
 from .factories import ConditionFactory
 from .searchkit import story
@@ -191,6 +195,23 @@ def test_branch_counts_count_each_public_article_once(branch):
         ("condition", tumour.pk): 4,
     }
     assert mesh.branch_counts() == {}
+
+
+@pytest.mark.django_db
+def test_branch_counts_of_a_large_branch_come_from_its_fresh_snapshot(branch):
+    """A condition whose branch has a facet snapshot (one of many articles) is not recounted
+    while the snapshot is young; an old one is ignored and the branch counted live."""
+    tumour, first, *_ = branch
+    assert facets.refresh_snapshots(min_articles=2).snapshots >= 1
+    snapshot = FacetSnapshot.objects.get(kind="condition", entity_id=tumour.pk, narrower=True)
+    assert snapshot.total == 4  # the same number the live count gives (the test above)
+    FacetSnapshot.objects.filter(pk=snapshot.pk).update(total=40)  # tell the two apart
+    with CaptureQueriesContext(connection) as captured:
+        counts = mesh.branch_counts(numbers=["C04"], condition_ids=[tumour.pk, first.pk])
+    assert len(captured) == 1
+    assert counts == {("number", "C04"): 4, ("condition", tumour.pk): 40, ("condition", first.pk): 2}
+    FacetSnapshot.objects.filter(pk=snapshot.pk).update(built_at=timezone.now() - datetime.timedelta(days=2))
+    assert mesh.branch_counts(condition_ids=[tumour.pk])[("condition", tumour.pk)] == 4
 
 
 @pytest.mark.django_db
