@@ -46,7 +46,7 @@ def month_counts(links, *, distinct=False):
     `distinct` counts articles once per month when the rows cover several entities
     (a condition with its narrower conditions).
     """
-    counted = Count("article_id", distinct=True) if distinct else Count("pk")
+    counted = Count("article_id", distinct=True) if distinct else Count("*")  # * : index-only
     rows = (
         links.public()
         .annotate(month=MonthStart("published"))
