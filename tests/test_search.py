@@ -13,6 +13,7 @@ from articles.search.query import parse
 from articles.search.resolve import correct_typos, resolve
 from articles.search.service import build_plan, search
 
+from .factories import ConditionFactory
 from .searchkit import NOW, build_world, story
 
 pytestmark = pytest.mark.django_db
@@ -283,6 +284,20 @@ def test_precomputed_facets_are_used_while_fresh_and_dropped_when_stale(world, m
     recounted = search("ruxolitinib", now=NOW)
     assert recounted.facets_as_of is None
     assert {f.label: f.count for f in recounted.facets["condition"]}["Myocardial Infarction"] == 1
+
+
+def test_narrower_conditions_of_several_conditions_are_capped_each_not_together(monkeypatch):
+    """The facet refresh asks for the narrower conditions of every large condition at once: a
+    condition early in the tree with many narrower ones must not use up the others' share."""
+    monkeypatch.setattr(retrieval, "MAX_NARROWER", 2)
+    big = ConditionFactory(name="Big", tree_numbers=["C01.100"])
+    for index in range(5):
+        ConditionFactory(name=f"Big kind {index}", tree_numbers=[f"C01.100.{index:03d}"])
+    late = ConditionFactory(name="Late", tree_numbers=["C14.280"])
+    child = ConditionFactory(name="Late kind", tree_numbers=["C14.280.067"])
+    narrower = retrieval.narrower_conditions([big.pk, late.pk])
+    assert len(narrower[big.pk]) == 2
+    assert narrower[late.pk] == [(child.pk, child.name, child.slug)]
 
 
 def test_snapshot_refresh_removes_snapshots_no_longer_large(world):

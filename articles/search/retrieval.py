@@ -107,10 +107,12 @@ def narrower_conditions(condition_ids):
     result = {pk: [] for pk in condition_ids}
     if not numbers:
         return result
+    # Every row below (the largest MeSH branch has ~1,500); the cap applies per condition below,
+    # so that one condition with many narrower ones does not take the others' share.
     below = (
         ConditionTreeNumber.objects.filter(ConditionTreeNumber.below_q([n for _, n in numbers]))
         .order_by("number")
-        .values_list("condition_id", "number", "condition__name", "condition__slug")[: MAX_NARROWER * 2]
+        .values_list("condition_id", "number", "condition__name", "condition__slug")
     )
     seen = {pk: set() for pk in condition_ids}
     for child_id, child_number, name, slug in below:
