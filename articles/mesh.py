@@ -171,12 +171,13 @@ def branch_counts(*, numbers=(), condition_ids=(), now=None):
     the vocabulary (a MeSH category) — and {("condition", id): count} for each
     condition of `condition_ids`: it and every condition below any of its places,
     each article once (one without tree numbers counts its own). A condition whose
-    branch is large has a facet snapshot (refresh_search_facets): while that is
-    younger than SNAPSHOT_MAX_AGE its total is the count, and the branch's links —
-    thousands, for "Infections" — are not read.
+    branch is large has a facet snapshot (refresh_search_facets; a condition with
+    nothing below it has its own articles' one): while that is younger than
+    SNAPSHOT_MAX_AGE its total is the count, and the branch's links — thousands,
+    for "Infections" — are not read.
     """
     numbers, condition_ids = sorted(set(numbers)), sorted(set(condition_ids))
-    parts, params, tail, tail_params = [], [], "", []
+    parts, params, head, head_params, tail = [], [], "", [], ""
     if numbers:
         keys = " UNION ALL ".join(["SELECT CAST(%s AS varchar(80)) AS number"] * len(numbers))
         parts.append(f"SELECT 'number' AS kind, k.number AS key, t.condition_id AS member FROM ({keys}) k {BELOW}")
@@ -184,28 +185,31 @@ def branch_counts(*, numbers=(), condition_ids=(), now=None):
     if condition_ids:
         placeholders = ", ".join(["%s"] * len(condition_ids))
         oldest = (now or datetime.datetime.now(datetime.UTC)) - SNAPSHOT_MAX_AGE
-        fresh = f"SELECT entity_id FROM {SNAPSHOT_TABLE} WHERE kind = 'condition' AND narrower = %s AND built_at >= %s"
-        fresh_params = [True, connection.ops.adapt_datetimefield_value(oldest)]
+        # A branch's total is the snapshot of the condition with its narrower ones, or, for a
+        # condition with nothing below it, the snapshot of its own articles.
+        head = (
+            f"WITH fresh AS (SELECT s.entity_id, s.total FROM {SNAPSHOT_TABLE} s WHERE s.kind = 'condition' "
+            f"AND s.built_at >= %s AND s.entity_id IN ({placeholders}) AND (s.narrower = %s OR NOT EXISTS "
+            f"(SELECT 1 FROM {TREE_TABLE} k JOIN {TREE_TABLE} t ON t.number > k.number AND t.number < k.number || '/' "
+            "WHERE k.condition_id = s.entity_id AND t.condition_id <> s.entity_id))) "
+        )
+        head_params = [connection.ops.adapt_datetimefield_value(oldest), *condition_ids, True]
         parts.append(
             f"SELECT 'condition' AS kind, CAST(id AS varchar(80)) AS key, id AS member FROM {Condition._meta.db_table} "
-            f"WHERE id IN ({placeholders}) AND id NOT IN ({fresh}) UNION ALL "
+            f"WHERE id IN ({placeholders}) AND id NOT IN (SELECT entity_id FROM fresh) UNION ALL "
             f"SELECT 'condition', CAST(k.condition_id AS varchar(80)), t.condition_id FROM {TREE_TABLE} k {BELOW} "
-            f"WHERE k.condition_id IN ({placeholders}) AND k.condition_id NOT IN ({fresh})"
+            f"WHERE k.condition_id IN ({placeholders}) AND k.condition_id NOT IN (SELECT entity_id FROM fresh)"
         )
-        params.extend([*condition_ids, *fresh_params, *condition_ids, *fresh_params])
-        tail = (
-            f" UNION ALL SELECT 'condition', CAST(entity_id AS varchar(80)), total FROM {SNAPSHOT_TABLE} "
-            f"WHERE kind = 'condition' AND narrower = %s AND built_at >= %s AND entity_id IN ({placeholders})"
-        )
-        tail_params = [*fresh_params, *condition_ids]
+        params.extend([*condition_ids, *condition_ids])
+        tail = " UNION ALL SELECT 'condition', CAST(entity_id AS varchar(80)), total FROM fresh"
     if not parts:
         return {}
     sql = (
-        f"SELECT m.kind, m.key, COUNT(DISTINCT l.article_id) FROM ({' UNION ALL '.join(parts)}) m "
+        f"{head}SELECT m.kind, m.key, COUNT(DISTINCT l.article_id) FROM ({' UNION ALL '.join(parts)}) m "
         f"JOIN {LINK_TABLE} l ON l.condition_id = m.member WHERE {PUBLIC_LINK} GROUP BY m.kind, m.key{tail}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *tail_params])
+        cursor.execute(sql, [*head_params, *params])
         rows = cursor.fetchall()
     return {(kind, key if kind == "number" else int(key)): count for kind, key, count in rows}
 

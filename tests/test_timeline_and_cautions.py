@@ -215,6 +215,21 @@ def test_branch_counts_of_a_large_branch_come_from_its_fresh_snapshot(branch):
 
 
 @pytest.mark.django_db
+def test_a_leaf_branch_counts_from_its_own_snapshot_but_a_parent_never_does(branch):
+    """A condition with nothing below it has only its own snapshot (narrower=False): that is
+    its branch's total. A condition with narrower ones is never counted by its own articles'."""
+    tumour, first, *_ = branch
+    facets.refresh_snapshots(min_articles=1)
+    assert not FacetSnapshot.objects.filter(entity_id=first.pk, narrower=True).exists()
+    FacetSnapshot.objects.filter(kind="condition", entity_id=first.pk).update(total=20)
+    FacetSnapshot.objects.filter(kind="condition", entity_id=tumour.pk, narrower=True).delete()
+    own = FacetSnapshot.objects.get(kind="condition", entity_id=tumour.pk, narrower=False)
+    FacetSnapshot.objects.filter(pk=own.pk).update(total=30)
+    counts = mesh.branch_counts(condition_ids=[tumour.pk, first.pk])
+    assert counts == {("condition", tumour.pk): 4, ("condition", first.pk): 20}
+
+
+@pytest.mark.django_db
 def test_browse_tree_merges_the_places_of_one_condition_under_one_parent(branch):
     tumour, *_ = branch
     [(letter, letter_name, roots)] = mesh.browse_tree()
