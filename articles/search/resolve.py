@@ -6,8 +6,9 @@
 2. Aliases that are ordinary words too (``is_ambiguous``: "aids", "iron") count only
    when they are the whole query; case-sensitive abbreviations (``match_case``:
    "ALL") only when typed in that case or alone.
-3. When a query finds nothing, the words left over are typo candidates: trigram
-   (pg_trgm) or rapidfuzz candidates, scored alike on both databases. A close,
+3. When a query finds nothing, the words left over are typo candidates: the aliases
+   of most similar trigrams (pg_trgm's index on PostgreSQL, the same trigrams in
+   memory on SQLite), scored by one rapidfuzz ratio on both databases. A close,
    unambiguous match is used for the results ("ruxolitnib" → ruxolitinib); a looser
    one is only offered as "Did you mean".
 """

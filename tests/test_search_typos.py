@@ -1,0 +1,105 @@
+"""Typo candidates: the same aliases on SQLite (in-memory trigrams) as on PostgreSQL (pg_trgm).
+
+Runs on SQLite and on PostgreSQL (see Makefile). Both paths are checked against a
+brute-force oracle of pg_trgm's definition; on PostgreSQL, the in-memory index is
+also checked against pg_trgm itself over the same aliases.
+"""
+
+import random
+
+import pytest
+from django.db import connection
+
+from articles.models import DrugAlias
+from articles.search import fuzzy
+from articles.search.kinds import KINDS
+from articles.vocabulary import loader
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def aliases(vocabulary_specs):
+    """A slice of the real vocabulary: ~1,000 drugs and ~300 conditions with all their names."""
+    loader.load(
+        drugs=dict(list(vocabulary_specs["drugs"].items())[:1000]),
+        conditions=dict(list(vocabulary_specs["conditions"].items())[:300]),
+        institutions=vocabulary_specs["institutions"],
+    )
+    rows = []
+    for kind in KINDS:
+        rows.extend((kind.name, pk, text) for pk, text in kind.alias_model.objects.values_list("pk", "normalized"))
+    return rows
+
+
+def typos(rows, count=150, seed=7):
+    """Each a real name with one letter dropped, plus multi-word, short and unmatched texts."""
+    rng = random.Random(seed)  # a reproducible sample
+    texts = ["alzheimers diseese", "heart atack", "columbia universty", "qqqzzzxx", "1234", "ab"]
+    for _, _, name in rng.sample(rows, count):
+        if len(name) > 4:
+            position = rng.randrange(len(name))
+            texts.append(name[:position] + name[position + 1 :])
+    return texts
+
+
+def oracle(rows, text, limit=fuzzy.TRIGRAM_LIMIT, threshold=fuzzy.SIMILARITY_THRESHOLD):
+    """pg_trgm's `normalized % text ORDER BY similarity DESC, id LIMIT n`, per kind, by brute force
+    over `rows` of (kind, id, name, trigrams)."""
+    own = fuzzy.trigrams(text)
+    scored = {}
+    for kind, pk, name, theirs in rows:
+        common = len(own & theirs)
+        union = len(own) + len(theirs) - common
+        similarity = common / union if union else 0.0
+        if similarity >= threshold:
+            scored.setdefault(kind, []).append((-similarity, pk, name))
+    found = []
+    for kind, items in scored.items():
+        found.extend((kind, pk, name) for _, pk, name in sorted(items)[:limit])
+    return sorted(found)
+
+
+def test_trigrams_are_pg_trgm_s():
+    assert fuzzy.trigrams("rux olitnib") == {
+        "  r", " ru", "rux", "ux ", "  o", " ol", "oli", "lit", "itn", "tni", "nib", "ib ",
+    }  # fmt: skip
+    assert fuzzy.trigrams("a") == {"  a", " a "}
+    assert fuzzy.trigrams("") == set()
+    assert fuzzy.TrigramIndex.build([]).similar("abc") == []
+    index = fuzzy.TrigramIndex.build([(0, 1, ""), (0, 2, "heart attack"), (1, 3, "日本語 テスト")])
+    assert index.sizes.tolist() == [0, 13, 8]
+    assert index.similar("heart atack") == [(0, 2, "heart attack")]
+    assert index.similar("日本語") == [(1, 3, "日本語 テスト")]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for text in ("ruxolitinib", "alzheimer disease", "b12", "x"):
+                cursor.execute("SELECT show_trgm(%s)", [text])
+                assert set(cursor.fetchone()[0]) == fuzzy.trigrams(text), text
+
+
+def test_in_memory_candidates_are_pg_trgm_s_by_its_definition(aliases):
+    texts = typos(aliases)
+    found = fuzzy._in_memory(texts)
+    rows = [(kind, pk, name, fuzzy.trigrams(name)) for kind, pk, name in aliases]
+    for text in texts:
+        assert sorted(found[text]) == oracle(rows, text), text
+    assert found["qqqzzzxx"] == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm is PostgreSQL's")
+def test_in_memory_candidates_equal_pg_trgm_over_the_same_aliases(aliases):
+    texts = typos(aliases, count=200, seed=11)
+    by_pg_trgm = fuzzy._trigram(texts)
+    in_memory = fuzzy._in_memory(texts)
+    assert sum(len(v) for v in by_pg_trgm.values()) > len(texts)  # the comparison is not of empty lists
+    for text in texts:
+        assert sorted(in_memory[text]) == sorted(by_pg_trgm[text]), text
+
+
+def test_an_alias_added_is_a_typo_candidate_at_once(aliases):
+    fuzzy.find(["ruxolitnib"])  # the index is built
+    drug_alias = DrugAlias.objects.first()
+    DrugAlias.objects.create(drug=drug_alias.drug, text="Zorblatinumab")
+    [hit, *_] = fuzzy.find(["zorblatinumb"])["zorblatinumb"]
+    assert (hit.kind, hit.normalized) == ("drug", "zorblatinumab") and hit.score > 90
