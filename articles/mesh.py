@@ -186,14 +186,19 @@ def branch_counts(*, numbers=(), condition_ids=(), now=None):
         placeholders = ", ".join(["%s"] * len(condition_ids))
         oldest = (now or datetime.datetime.now(datetime.UTC)) - SNAPSHOT_MAX_AGE
         # A branch's total is the snapshot of the condition with its narrower ones, or, for a
-        # condition with nothing below it, the snapshot of its own articles.
-        head = (
-            f"WITH fresh AS (SELECT s.entity_id, s.total FROM {SNAPSHOT_TABLE} s WHERE s.kind = 'condition' "
-            f"AND s.built_at >= %s AND s.entity_id IN ({placeholders}) AND (s.narrower = %s OR NOT EXISTS "
-            f"(SELECT 1 FROM {TREE_TABLE} k JOIN {TREE_TABLE} t ON t.number > k.number AND t.number < k.number || '/' "
-            "WHERE k.condition_id = s.entity_id AND t.condition_id <> s.entity_id))) "
+        # condition with nothing below it (no tree number has one of its numbers as parent),
+        # the snapshot of its own articles.
+        snapshots = (
+            f"SELECT entity_id, total FROM {SNAPSHOT_TABLE} WHERE kind = 'condition' AND built_at >= %s "
+            f"AND entity_id IN ({placeholders}) AND narrower = %s"
         )
-        head_params = [connection.ops.adapt_datetimefield_value(oldest), *condition_ids, True]
+        parents = (
+            f"SELECT k.condition_id FROM {TREE_TABLE} k JOIN {TREE_TABLE} t ON t.parent_number = k.number "
+            f"WHERE k.condition_id IN ({placeholders}) AND t.condition_id <> k.condition_id"
+        )
+        head = f"WITH fresh AS ({snapshots} UNION ALL {snapshots} AND entity_id NOT IN ({parents})) "
+        when = connection.ops.adapt_datetimefield_value(oldest)
+        head_params = [when, *condition_ids, True, when, *condition_ids, False, *condition_ids]
         parts.append(
             f"SELECT 'condition' AS kind, CAST(id AS varchar(80)) AS key, id AS member FROM {Condition._meta.db_table} "
             f"WHERE id IN ({placeholders}) AND id NOT IN (SELECT entity_id FROM fresh) UNION ALL "
@@ -206,12 +211,27 @@ def branch_counts(*, numbers=(), condition_ids=(), now=None):
         return {}
     sql = (
         f"{head}SELECT m.kind, m.key, COUNT(DISTINCT l.article_id) FROM ({' UNION ALL '.join(parts)}) m "
-        f"JOIN {LINK_TABLE} l ON l.condition_id = m.member WHERE {PUBLIC_LINK} GROUP BY m.kind, m.key{tail}"
+        f"{_member_links()} GROUP BY m.kind, m.key{tail}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*head_params, *params])
         rows = cursor.fetchall()
     return {(kind, key if kind == "number" else int(key)): count for kind, key, count in rows}
+
+
+def _member_links():
+    """The public links of each branch member ``m.member``, one index range per member.
+
+    PostgreSQL cannot estimate how many conditions a range of tree numbers holds (it
+    guesses thousands for a dozen), and would then merge-join the whole link index:
+    LATERAL keeps it to the members' own rows, which is what SQLite does unasked.
+    """
+    if connection.vendor == "postgresql":
+        return (
+            f"CROSS JOIN LATERAL (SELECT l.article_id FROM {LINK_TABLE} l "
+            f"WHERE l.condition_id = m.member AND {PUBLIC_LINK} OFFSET 0) l"  # OFFSET 0: not flattened
+        )
+    return f"JOIN {LINK_TABLE} l ON l.condition_id = m.member WHERE {PUBLIC_LINK}"
 
 
 @dataclass
