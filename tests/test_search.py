@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import FacetSnapshot, LinkStatus
-from articles.search import facets, ranking, retrieval
+from articles.search import facets, fulltext, ranking, retrieval
 from articles.search.query import parse
 from articles.search.resolve import correct_typos, resolve
 from articles.search.service import build_plan, search
@@ -183,6 +183,33 @@ def test_ranking_text_rank_prefers_the_name_that_was_typed(world):
     generic_order = slugs(search("ruxolitinib", now=NOW))
     assert brand_order.index(says_brand.slug) < brand_order.index(says_generic.slug)
     assert generic_order.index(says_generic.slug) < generic_order.index(says_brand.slug)
+
+
+def test_text_rank_reads_only_the_candidates_title_first_then_more_mentions(world):
+    """Both databases: a word in the title counts most, then how often the text says it; an
+    article without it ranks 0. One query over the given articles only."""
+    in_title = story("Jakafi for hair loss", "Patients took Jakafi.", days_ago=30)
+    often = story("A drug for hair loss", "Jakafi here, Jakafi there: Jakafi daily.", days_ago=30)
+    once = story("A drug for hair loss", "Patients took Jakafi.", days_ago=30)
+    never = story("A drug for hair loss", "Patients took something else.", days_ago=30)
+    elsewhere = story("Jakafi elsewhere", "Jakafi, Jakafi, Jakafi.", days_ago=30)
+    ids = [in_title.pk, often.pk, once.pk, never.pk]
+    with CaptureQueriesContext(connection) as captured:
+        ranks = fulltext.rank(["jakafi"], ids)
+    assert len(captured) == 1 and elsewhere.pk not in ranks
+    assert ranks[in_title.pk] > ranks[often.pk] > ranks[once.pk] > ranks.get(never.pk, 0.0) == 0.0
+
+
+def test_sqlite_text_rank_matches_whole_words_as_the_index_folds_them():
+    ranks = fulltext._rank_texts(
+        ["sjogren", "dry"],
+        {
+            1: ("", "Sjögren’s syndrome and a dry mouth."),
+            2: ("", "Sjogrens syndrome; dryness; SJOGREN-like"),
+            3: ("", "Nothing about it."),
+        },
+    )
+    assert ranks[1] > ranks[2] > ranks[3] == 0.0  # 1: "Sjögren", "dry"; 2: only "SJOGREN" ("-like" is apart)
 
 
 def test_ranking_exact_condition_beats_narrower_one(world):

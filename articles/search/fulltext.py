@@ -15,7 +15,12 @@ quoted for FTS5, so no query syntax ("NEAR(", "*", quotes, OR) reaches the engin
 # SQL here is assembled from constant fragments (table and column names); values are parameters.
 # ruff: noqa: S608
 
+import re
+
 from django.db import connection
+
+from ..models import Article
+from ..text import normalize
 
 INDEX = "modelsearch_indexentry"
 FTS = "modelsearch_indexentry_fts"
@@ -77,26 +82,61 @@ def rank_expression(words):
 
 
 def rank(words, article_ids):
-    """{article id: text rank} of the given articles for any of `words` (one query)."""
+    """{article id: text rank} of the given articles for any of `words` (one query).
+
+    PostgreSQL: ts_rank of the indexed title and body of just those rows. SQLite: FTS5's
+    bm25 would count each word's documents over the whole index first (every article
+    saying "cancer": 100 ms and more at 100k), so the candidates' own text is scored
+    instead, as ts_rank does: by how often the words occur, title counting most.
+    """
     words, article_ids = list(words), list(article_ids)
     if not words or not article_ids:
         return {}
-    rank_sql, rank_params = rank_expression(words)
     placeholders = ", ".join(["%s"] * len(article_ids))
-    object_ids = [str(pk) for pk in article_ids]
-    if _is_postgres():
-        sql = (
-            f"SELECT CAST(ie.object_id AS bigint), {rank_sql} FROM {INDEX} ie "
-            f"WHERE ie.content_type_id = {ARTICLE_TYPE} AND ie.object_id IN ({placeholders})"
-        )
-        params = [*rank_params, *object_ids]
-    else:
-        sql = (
-            f"SELECT CAST(ie.object_id AS integer), {rank_sql} FROM {FTS} "
-            f"JOIN {INDEX} ie ON ie.id = {FTS}.rowid "
-            f"WHERE {FTS} MATCH %s AND ie.content_type_id = {ARTICLE_TYPE} AND ie.object_id IN ({placeholders})"
-        )
-        params = [*rank_params, fts5_query(words, "OR"), *object_ids]
+    if not _is_postgres():
+        return _rank_texts(words, _texts(article_ids))
+    rank_sql, rank_params = rank_expression(words)
+    sql = (
+        f"SELECT CAST(ie.object_id AS bigint), {rank_sql} FROM {INDEX} ie "
+        f"WHERE ie.content_type_id = {ARTICLE_TYPE} AND ie.object_id IN ({placeholders})"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*rank_params, *(str(pk) for pk in article_ids)])
         return {article_id: float(score or 0.0) for article_id, score in cursor.fetchall()}
+
+
+def _texts(article_ids):
+    """{article id: (title, summary and body)} (one query)."""
+    placeholders = ", ".join(["%s"] * len(article_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, title, summary, body FROM {Article._meta.db_table} WHERE id IN ({placeholders})",
+            article_ids,
+        )
+        return {pk: (title or "", f"{summary or ''}\n{body or ''}") for pk, title, summary, body in cursor.fetchall()}
+
+
+# BM25's term-frequency part (k1, b), without its inverse document frequency, which needs
+# the whole index; the title weighs as in the SQLite rank expression above.
+K1, B, TITLE_WEIGHT = 1.2, 0.75, 4.0
+
+
+def _rank_texts(words, texts):
+    """{id: rank} of (title, body) texts for any of the normalised `words`, 0 without any.
+
+    Occurrences are whole words, matched case-blind in the text as written (accents and
+    other non-ASCII text are normalised first, as the index's tokenizer folds them).
+    """
+    pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W_])", re.IGNORECASE)
+
+    def counts(text):
+        text = text if text.isascii() else normalize(text)
+        return len(pattern.findall(text)), text.count(" ") + 1
+
+    measured = {pk: (counts(title), counts(body)) for pk, (title, body) in texts.items()}
+    average = sum(length for _, (_, length) in measured.values()) / max(len(measured), 1)
+
+    def saturated(hits, length):
+        return hits * (K1 + 1) / (hits + K1 * (1 - B + B * length / average)) if hits else 0.0
+
+    return {pk: TITLE_WEIGHT * saturated(*title) + saturated(*body) for pk, (title, body) in measured.items()}
