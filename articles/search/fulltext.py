@@ -81,28 +81,55 @@ def rank_expression(words):
     return f"(-bm25({FTS}, 0.0, 1.0, 4.0))", []
 
 
+# On SQLite, FTS5's bm25 first counts every document holding each word (~1 µs each): cheap
+# for a brand, 100 ms and more for "cancer" at 100k. Up to this many documents it is used;
+# beyond, the candidates' own text is scored in Python (~5 ms for 200 candidates).
+BM25_MAX_DOCUMENTS = 4000
+
+
 def rank(words, article_ids):
-    """{article id: text rank} of the given articles for any of `words` (one query).
+    """{article id: text rank} of the given articles for any of `words` (one or two queries).
 
     PostgreSQL: ts_rank of the indexed title and body of just those rows. SQLite: FTS5's
-    bm25 would count each word's documents over the whole index first (every article
-    saying "cancer": 100 ms and more at 100k), so the candidates' own text is scored
-    instead, as ts_rank does: by how often the words occur, title counting most.
+    bm25 when the words are rare (BM25_MAX_DOCUMENTS), else the same kind of score as
+    ts_rank's over the candidates' text: how often the words occur, title counting most.
+    Either is normalised by the best candidate's (``ranking.rerank``).
     """
     words, article_ids = list(words), list(article_ids)
     if not words or not article_ids:
         return {}
     placeholders = ", ".join(["%s"] * len(article_ids))
-    if not _is_postgres():
-        return _rank_texts(words, _texts(article_ids))
+    object_ids = [str(pk) for pk in article_ids]
     rank_sql, rank_params = rank_expression(words)
-    sql = (
-        f"SELECT CAST(ie.object_id AS bigint), {rank_sql} FROM {INDEX} ie "
-        f"WHERE ie.content_type_id = {ARTICLE_TYPE} AND ie.object_id IN ({placeholders})"
-    )
+    if _is_postgres():
+        sql = (
+            f"SELECT CAST(ie.object_id AS bigint), {rank_sql} FROM {INDEX} ie "
+            f"WHERE ie.content_type_id = {ARTICLE_TYPE} AND ie.object_id IN ({placeholders})"
+        )
+        params = [*rank_params, *object_ids]
+    elif _documents_holding(words, BM25_MAX_DOCUMENTS + 1) > BM25_MAX_DOCUMENTS:
+        ranks = _rank_texts(words, _texts(article_ids))
+        return {pk: ranks.get(pk, 0.0) for pk in article_ids}
+    else:
+        sql = (
+            f"SELECT CAST(ie.object_id AS integer), {rank_sql} FROM {FTS} "
+            f"JOIN {INDEX} ie ON ie.id = {FTS}.rowid "
+            f"WHERE {FTS} MATCH %s AND ie.content_type_id = {ARTICLE_TYPE} AND ie.object_id IN ({placeholders})"
+        )
+        params = [*rank_params, fts5_query(words, "OR"), *object_ids]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*rank_params, *(str(pk) for pk in article_ids)])
+        cursor.execute(sql, params)
         return {article_id: float(score or 0.0) for article_id, score in cursor.fetchall()}
+
+
+def _documents_holding(words, limit):
+    """SQLite: how many index rows hold any of `words`, counted up to `limit` (a bounded scan)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s LIMIT {int(limit)}) holding",
+            [fts5_query(words, "OR")],
+        )
+        return cursor.fetchone()[0]
 
 
 def _texts(article_ids):
@@ -133,9 +160,8 @@ def _fold(text):
 def _rank_texts(words, texts):
     """{id: rank} of (title, body) texts for any of the normalised `words`, 0 without any.
 
-    Occurrences are whole words in the folded text. A text holding none of the words
-    anywhere is passed over by a plain substring test, so most of a brand search's
-    candidates (which say the generic name) cost a microsecond each.
+    Occurrences are whole words in the folded text; a text holding none of the words
+    anywhere is passed over by a plain substring test.
     """
     pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W_])")
 

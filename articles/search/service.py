@@ -7,7 +7,7 @@ result set. A fixed number of queries, whatever the number of results:
 
     resolve names (1) [+ narrower conditions (2)]
     ranked ids (1) + total and facets (1) + copies among candidates (1)
-    + text rank of candidates for other names and words (1) + the page's articles and their links (2)
+    + text rank of candidates for other names and words (1; SQLite 2) + the page's articles and links (2)
     + entity cards (2 per kind named) + facet labels (1)
     [+ when nothing is found: typo candidates (2) and the search again]
 """
