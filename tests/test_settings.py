@@ -21,10 +21,28 @@ def run_settings(env_overrides, code="from django.conf import settings; settings
     )
 
 
-def test_refuses_to_start_without_secret_key_when_debug_is_off():
-    result = run_settings({"DEBUG": "0"})
-    assert result.returncode != 0
-    assert "SECRET_KEY is not set" in result.stderr
+def test_refuses_to_serve_without_secret_key_when_debug_is_off():
+    for entry_point in ("newsbase.wsgi", "newsbase.asgi"):
+        result = run_settings({"DEBUG": "0"}, f"import {entry_point}")
+        assert result.returncode != 0
+        assert "SECRET_KEY is not set" in result.stderr, entry_point
+    served = run_settings({"DEBUG": "0", "SECRET_KEY": "x"}, "import newsbase.wsgi")
+    assert served.returncode == 0, served.stderr
+
+
+def test_without_a_key_commands_that_need_none_run_and_signing_refuses():
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+    check = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.returncode == 0 and "No changes detected" in check.stdout, check.stderr
+    signing = run_settings({"DEBUG": "0"}, "from django.core import signing; signing.dumps(1)")
+    assert signing.returncode != 0 and "SECRET_KEY setting must not be empty" in signing.stderr
 
 
 def test_debug_run_may_use_the_development_key():
