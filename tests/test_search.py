@@ -208,10 +208,13 @@ def test_sqlite_text_rank_matches_whole_words_as_the_index_folds_them():
         {
             1: ("", "Sjögren’s syndrome and a dry mouth."),
             2: ("", "Sjogrens syndrome; dryness; SJOGREN-like"),
+            4: ("", "A dry, dry mouth."),
+            5: ("", "A dry mouth, dry."),
             3: ("", "Nothing about it."),
         },
     )
     assert ranks[1] > ranks[2] > ranks[3] == 0.0  # 1: "Sjögren", "dry"; 2: only "SJOGREN" ("-like" is apart)
+    assert ranks[4] == ranks[5] > 0.0  # a word said twice in a row counts twice
 
 
 def test_ranking_exact_condition_beats_narrower_one(world):

@@ -6,12 +6,15 @@ also checked against pg_trgm itself over the same aliases.
 """
 
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from articles.models import DrugAlias
-from articles.search import fuzzy
+from articles.search import fuzzy, trigrams
 from articles.search.kinds import KINDS
 from articles.vocabulary import loader
 
@@ -43,10 +46,10 @@ def typos(rows, count=150, seed=7):
     return texts
 
 
-def oracle(rows, text, limit=fuzzy.TRIGRAM_LIMIT, threshold=fuzzy.SIMILARITY_THRESHOLD):
+def oracle(rows, text, limit=fuzzy.TRIGRAM_LIMIT, threshold=trigrams.SIMILARITY_THRESHOLD):
     """pg_trgm's `normalized % text ORDER BY similarity DESC, id LIMIT n`, per kind, by brute force
     over `rows` of (kind, id, name, trigrams)."""
-    own = fuzzy.trigrams(text)
+    own = trigrams.trigrams(text)
     scored = {}
     for kind, pk, name, theirs in rows:
         common = len(own & theirs)
@@ -61,27 +64,27 @@ def oracle(rows, text, limit=fuzzy.TRIGRAM_LIMIT, threshold=fuzzy.SIMILARITY_THR
 
 
 def test_trigrams_are_pg_trgm_s():
-    assert fuzzy.trigrams("rux olitnib") == {
+    assert trigrams.trigrams("rux olitnib") == {
         "  r", " ru", "rux", "ux ", "  o", " ol", "oli", "lit", "itn", "tni", "nib", "ib ",
     }  # fmt: skip
-    assert fuzzy.trigrams("a") == {"  a", " a "}
-    assert fuzzy.trigrams("") == set()
-    assert fuzzy.TrigramIndex.build([]).similar("abc") == []
-    index = fuzzy.TrigramIndex.build([(0, 1, ""), (0, 2, "heart attack"), (1, 3, "日本語 テスト")])
+    assert trigrams.trigrams("a") == {"  a", " a "}
+    assert trigrams.trigrams("") == set()
+    assert trigrams.TrigramIndex.build([]).similar("abc", 12) == []
+    index = trigrams.TrigramIndex.build([(0, 1, ""), (0, 2, "heart attack"), (1, 3, "日本語 テスト")])
     assert index.sizes.tolist() == [0, 13, 8]
-    assert index.similar("heart atack") == [(0, 2, "heart attack")]
-    assert index.similar("日本語") == [(1, 3, "日本語 テスト")]
+    assert index.similar("heart atack", 12) == [(0, 2, "heart attack")]
+    assert index.similar("日本語", 12) == [(1, 3, "日本語 テスト")]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for text in ("ruxolitinib", "alzheimer disease", "b12", "x"):
                 cursor.execute("SELECT show_trgm(%s)", [text])
-                assert set(cursor.fetchone()[0]) == fuzzy.trigrams(text), text
+                assert set(cursor.fetchone()[0]) == trigrams.trigrams(text), text
 
 
 def test_in_memory_candidates_are_pg_trgm_s_by_its_definition(aliases):
     texts = typos(aliases)
     found = fuzzy._in_memory(texts)
-    rows = [(kind, pk, name, fuzzy.trigrams(name)) for kind, pk, name in aliases]
+    rows = [(kind, pk, name, trigrams.trigrams(name)) for kind, pk, name in aliases]
     for text in texts:
         assert sorted(found[text]) == oracle(rows, text), text
     assert found["qqqzzzxx"] == []
@@ -103,3 +106,20 @@ def test_an_alias_added_is_a_typo_candidate_at_once(aliases):
     DrugAlias.objects.create(drug=drug_alias.drug, text="Zorblatinumab")
     [hit, *_] = fuzzy.find(["zorblatinumb"])["zorblatinumb"]
     assert (hit.kind, hit.normalized) == ("drug", "zorblatinumab") and hit.score > 90
+
+
+def test_numpy_is_loaded_only_for_a_typo_lookup_in_memory():
+    """The site's start-up (every URL, view and search module) does not import NumPy."""
+    code = (
+        "import sys, django; django.setup(); import newsbase.urls, articles.search.fuzzy; print('numpy' in sys.modules)"
+    )
+    env = {"DJANGO_SETTINGS_MODULE": "newsbase.settings", "DEBUG": "1", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "False", result.stderr
