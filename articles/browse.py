@@ -15,8 +15,11 @@
 
 from dataclasses import dataclass, field
 
+from django.db import connection
+
 from .filters import ArticleFilter
-from .search import retrieval
+from .models import Article, ArticleCondition
+from .search import cache, retrieval
 from .search.kinds import BY_NAME, KINDS
 from .search.page import labels, published_articles
 
@@ -27,24 +30,76 @@ RELATED_WINDOW = 200
 RELATED_WEIGHTS = {"drug": 3, "condition": 2, "institution": 1}
 
 
-def entity_filterset(kind, entity, params, queryset, *, narrower=False):
+def entity_filterset(kind, entity, params, queryset, *, branch=()):
     """The shared ArticleFilter over the public articles of `entity`, newest first by default.
 
     One entity: its slug is set as the filter, which joins its link table, so the
     newest-first order walks the (entity, published) index. A condition with its
-    narrower conditions, or an entity when `params` asks for another one of its kind
-    too: the articles linked to it (or to any of them), each once, and the FilterSet
-    narrows those. Any other filter in `params` (words, another entity, dates,
-    source, order) narrows further.
+    narrower conditions (`branch`: their ids, ``ConditionTreeNumber.branches``), or an
+    entity when `params` asks for another one of its kind too: the articles linked to it
+    (or to any of them), each once, and the FilterSet narrows those. Any other filter in
+    `params` (words, another entity, dates, source, order) narrows further.
     """
     data = params.copy()
-    if narrower:
-        queryset = queryset.for_condition(entity, include_narrower=True)
+    data.pop("narrower", None)
+    if branch:
+        queryset = queryset.for_conditions([entity.pk, *branch])
     elif data.get(kind) and data.get(kind) != entity.slug:
         queryset = getattr(queryset, f"for_{kind}")(entity)
     else:
         data[kind] = entity.slug
     return ArticleFilter(data, queryset=queryset)
+
+
+ARTICLE_TABLE = Article._meta.db_table
+
+
+class BranchArticleIds:
+    """The public article ids of a branch (a condition and its narrower ones), newest first, read
+    from the link table's covering (condition, published) index alone — the article table is
+    not scanned. Sliceable and countable, for a Paginator (one query per slice or count).
+
+    The order is the article lists' (published, newest first, then id): a link carries its
+    article's date while the article is public.
+    """
+
+    TABLE = ArticleCondition._meta.db_table
+
+    def __init__(self, condition_ids, *, originals=False):
+        self.ids = sorted(set(condition_ids))
+        self.originals = originals  # leave syndicated copies out (feeds)
+
+    def _where(self):
+        placeholders = ", ".join(["%s"] * len(self.ids))
+        where = f"FROM {self.TABLE} WHERE condition_id IN ({placeholders}) AND {retrieval.PUBLIC_LINK}"
+        if self.originals:  # copies are few: their ids are one index range on canonical_id
+            where += f" AND article_id NOT IN (SELECT id FROM {ARTICLE_TABLE} WHERE canonical_id IS NOT NULL)"
+        return where, list(self.ids)
+
+    def count(self):
+        where, params = self._where()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(DISTINCT article_id) {where}", params)
+            return cursor.fetchone()[0]
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("BranchArticleIds takes a slice [start:stop].")
+        start = index.start or 0
+        if index.stop is not None and index.stop <= start:
+            return []
+        limit = "" if index.stop is None else f" LIMIT {int(index.stop) - int(start)}"
+        where, params = self._where()
+        sql = (
+            f"SELECT article_id {where} GROUP BY article_id ORDER BY MAX(published) DESC, article_id DESC"
+            f"{limit} OFFSET {int(start)}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [row[0] for row in cursor.fetchall()]
 
 
 @dataclass
@@ -54,6 +109,7 @@ class Mention:
     slug: str
     count: int
     filter_url: str = ""  # the page's articles narrowed to those mentioning it (set by the view)
+    stories_label: str = ""  # "2 stories": a reported relation counts the stories that report it, not mentions
 
     @property
     def url(self):
@@ -83,7 +139,7 @@ def mentioned_with(kind, entity_id, ids=None, *, size=MENTIONED_SIZE):
         groups=[[retrieval.Branch(kind, ids, {entity_id})]],
         snapshot_key=(kind, entity_id, narrower),
     )
-    counts = retrieval.counts(plan)
+    counts = cache.counts(plan, retrieval.counts)  # per content stamp (articles.search.cache)
     top = {}
     for other in KINDS:
         pairs = counts.facets.get(other.name, [])

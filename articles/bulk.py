@@ -14,6 +14,7 @@ sent, as with ``bulk_create``. Used only where the rows are new and fully built.
 import datetime
 import decimal
 import io
+import json
 import uuid
 
 from django.db import connection, models
@@ -94,7 +95,8 @@ def _copy(table, columns, rows, returning):
             rows = [[key, *row] for key, row in zip(keys, rows, strict=True)]
         text = "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
         sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-        cursor.copy_expert(sql, io.StringIO(text))
+        with connection.wrap_database_errors:  # Django's errors, as for every other statement
+            cursor.copy_expert(sql, io.StringIO(text))
     return keys
 
 
@@ -166,3 +168,23 @@ def insert_history(objs, *, when, user=None, history_type="+"):
     tail = [field.get_db_prep_save(value, connection) for field, value in extra]
     rows = [row + tail for row in _prepared([(f.attname, f) for f in tracked], objs)]
     insert_values(meta.db_table, columns, rows)
+
+
+def insert_as_is(model, objs):
+    """Insert instances of `model` exactly as they are: their primary keys and every value,
+    timestamps included (no ``auto_now``), no signals. For restoring a backup."""
+    if not objs:
+        return
+    fields = model._meta.concrete_fields
+    plan = [(field.attname, _as_is_converter(field)) for field in fields]
+    rows = [[convert(getattr(obj, attname)) for attname, convert in plan] for obj in objs]
+    insert_values(model._meta.db_table, [field.column for field in fields], rows)
+
+
+def _as_is_converter(field):
+    if isinstance(field, models.JSONField):  # the JSON text (a driver's adapter does not COPY)
+        return lambda value: None if value is None else json.dumps(value, cls=field.encoder)
+    if isinstance(field, models.BinaryField) and connection.vendor == "postgresql":  # COPY's bytea text
+        return lambda value: None if value is None else "\\x" + bytes(value).hex()
+    convert = _converter(field)
+    return (lambda value: value) if convert is None else (lambda value: convert(value, connection))

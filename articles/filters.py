@@ -6,6 +6,10 @@ error — a 400 with a message — never a 500. /search/ validates with the same
 and hands its cleaned data to the search service, which applies the filters in its
 own SQL (``articles.search.service.build_plan``), so facet links built from these
 parameters narrow both the same way.
+
+Dates and years are bounded (1900 to 2100): a date near the ends of the calendar
+(``9999-12-31``, whose next day does not exist) is a 400 naming the parameter, not an
+overflow further down. Page numbers are parsed here too, for the HTML pages and the API.
 """
 
 import datetime
@@ -18,6 +22,39 @@ from drf_spectacular.utils import extend_schema_field
 from .models import PUBLIC_LINK_STATUSES, Article, Condition, Drug, Institution, Source
 from .search import service
 from .search.query import MAX_QUERY_LENGTH
+
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+MAX_PAGE = 999_999_999
+PAGE_ERROR = f"a page number is a whole number from 1 to {MAX_PAGE:,}."
+
+
+def page_number_from(value):
+    """`page` as a positive int (1 when absent or blank), or None when it is not a page number.
+
+    Digits are counted before int() sees them: a 5,000-digit page is refused, not a ValueError.
+    """
+    value = (value or "").strip() or "1"
+    if not (value.isascii() and value.isdigit() and len(value) <= len(str(MAX_PAGE))):
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_PAGE else None
+
+
+class BoundedDateField(forms.DateField):
+    """A YYYY-MM-DD date between 1900-01-01 and 2100-12-31 (the years the `year` filter takes)."""
+
+    default_error_messages = {
+        "out_of_range": f"Use a date between {EARLIEST_YEAR}-01-01 and {LATEST_YEAR}-12-31.",
+    }
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not (EARLIEST_YEAR <= value.year <= LATEST_YEAR):
+            raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range")
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    field_class = BoundedDateField
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -68,13 +105,13 @@ class ArticleFilter(django_filters.FilterSet):
     drug = _entity_filter(Drug, "Drug")
     institution = _entity_filter(Institution, "Institution")
     source = _entity_filter(Source, "Source")
-    published_after = django_filters.DateFilter(
+    published_after = BoundedDateFilter(
         method="filter_published_after", label="Published on or after", help_text="YYYY-MM-DD"
     )
-    published_before = django_filters.DateFilter(
+    published_before = BoundedDateFilter(
         method="filter_published_before", label="Published on or before", help_text="YYYY-MM-DD"
     )
-    year = IntegerFilter(method="filter_year", label="Year", min_value=1900, max_value=2100)
+    year = IntegerFilter(method="filter_year", label="Year", min_value=EARLIEST_YEAR, max_value=LATEST_YEAR)
     ordering = ArticleOrdering(label="Order")
 
     class Meta:

@@ -169,8 +169,10 @@ def branch_counts(*, numbers=(), condition_ids=(), now=None):
 
     {("number", tree number): count} for each of `numbers` — which need not exist in
     the vocabulary (a MeSH category) — and {("condition", id): count} for each
-    condition of `condition_ids`: it and every condition below any of its places,
-    each article once (one without tree numbers counts its own). A condition whose
+    condition of `condition_ids`: it and every narrower condition — below any of its
+    places, and again below any place of those — each article once (one without tree
+    numbers counts its own). The one definition of a branch count: the tree, the
+    condition pages and their parent and child lists all read it. A condition whose
     branch is large has a facet snapshot (refresh_search_facets; a condition with
     nothing below it has its own articles' one): while that is younger than
     SNAPSHOT_MAX_AGE its total is the count, and the branch's links — thousands,
@@ -196,21 +198,28 @@ def branch_counts(*, numbers=(), condition_ids=(), now=None):
             f"SELECT k.condition_id FROM {TREE_TABLE} k JOIN {TREE_TABLE} t ON t.parent_number = k.number "
             f"WHERE k.condition_id IN ({placeholders}) AND t.condition_id <> k.condition_id"
         )
-        head = f"WITH fresh AS ({snapshots} UNION ALL {snapshots} AND entity_id NOT IN ({parents})) "
+        head = f"fresh AS ({snapshots} UNION ALL {snapshots} AND entity_id NOT IN ({parents})), "
         when = connection.ops.adapt_datetimefield_value(oldest)
         head_params = [when, *condition_ids, True, when, *condition_ids, False, *condition_ids]
         parts.append(
             f"SELECT 'condition' AS kind, CAST(id AS varchar(80)) AS key, id AS member FROM {Condition._meta.db_table} "
-            f"WHERE id IN ({placeholders}) AND id NOT IN (SELECT entity_id FROM fresh) UNION ALL "
-            f"SELECT 'condition', CAST(k.condition_id AS varchar(80)), t.condition_id FROM {TREE_TABLE} k {BELOW} "
-            f"WHERE k.condition_id IN ({placeholders}) AND k.condition_id NOT IN (SELECT entity_id FROM fresh)"
+            f"WHERE id IN ({placeholders}) AND id NOT IN (SELECT entity_id FROM fresh)"
         )
-        params.extend([*condition_ids, *condition_ids])
+        params.extend(condition_ids)
         tail = " UNION ALL SELECT 'condition', CAST(entity_id AS varchar(80)), total FROM fresh"
     if not parts:
         return {}
+    # The branch is closed over conditions: a member's narrower conditions (below ANY of its
+    # places, not only the place on this path) are members too. So a node never counts more
+    # than its parent, and a condition counts the same on every path. UNION (not ALL) keeps
+    # each (key, member) once, which also ends the recursion.
+    closure = (
+        f"branch(kind, key, member) AS ({' UNION '.join(parts)} UNION "
+        f"SELECT m.kind, m.key, t.condition_id FROM branch m JOIN {TREE_TABLE} k ON k.condition_id = m.member "
+        f"JOIN {TREE_TABLE} t ON t.number > k.number AND t.number < k.number || '/')"
+    )
     sql = (
-        f"{head}SELECT m.kind, m.key, COUNT(DISTINCT l.article_id) FROM ({' UNION ALL '.join(parts)}) m "
+        f"WITH RECURSIVE {head}{closure} SELECT m.kind, m.key, COUNT(DISTINCT l.article_id) FROM branch m "
         f"{_member_links()} GROUP BY m.kind, m.key{tail}"
     )
     with connection.cursor() as cursor:
@@ -305,15 +314,19 @@ def browse_tree(budget=TREE_BUDGET):
             groups.setdefault(key(number), []).append(number)
         return list(groups.values())
 
-    twins = {positions[numbers[0]][0] for numbers in group(visible) if len(numbers) > 1}
-    counts = branch_counts(numbers=visible, condition_ids=twins)
+    # Every condition node is counted as the condition (the same on every path, as on its
+    # page); a category without a descriptor as the branch below its number.
+    counts = branch_counts(
+        numbers=[number for number in visible if number not in positions],
+        condition_ids={positions[number][0] for number in visible if number in positions},
+    )
     visible = set(visible)
 
     def build(numbers):
         """The node of one condition's places `numbers` (usually one), or of a category."""
         first = numbers[0]
         pk, name, slug = positions.get(first, (None, category_name(first), ""))
-        count = counts.get(("condition", pk) if len(numbers) > 1 else ("number", first), 0)
+        count = counts.get(("condition", pk) if pk else ("number", first), 0)
         node = Node(number=first, name=name, slug=slug, count=count)
         below = [child for number in numbers for child in children.get(number, [])]
         node.more = len({key(child) for child in below if child not in visible})
@@ -396,3 +409,14 @@ def neighbourhood(condition):
     result.children.sort(key=lambda n: (-n.count, n.name.lower()))
     result.quiet_children.sort(key=lambda n: n.name.lower())
     return result
+
+
+def natural_order(name):
+    """A MeSH name in reading order, for lists where its commas would read as separators:
+    "Mucinosis, Follicular" → "Follicular Mucinosis", "Leukemia, Myeloid, Acute" → "Acute
+    Myeloid Leukemia". A name whose commas are a real enumeration ("… Diseases, and …") or
+    that has no comma is left as it is."""
+    parts = [part.strip() for part in name.split(", ")]  # "1,2-Dihydroxy…": no space, not inverted
+    if len(parts) < 2 or any(not part or part.split()[0].lower() in {"and", "or"} for part in parts):
+        return name
+    return " ".join(reversed(parts))

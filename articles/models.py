@@ -7,7 +7,7 @@ writes that touch several models live in ``articles.services``.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -16,7 +16,7 @@ from modelsearch import index
 from modelsearch.queryset import SearchableQuerySetMixin
 from simple_history.models import HistoricalRecords
 
-from .text import normalize
+from .text import normalize, spelling_key
 
 
 class Origin(models.TextChoices):
@@ -118,10 +118,30 @@ class Entity(models.Model):
         return self.article_links.public().count()
 
     def other_names(self):
-        """Aliases other than the entity's own name, brands first (uses prefetched aliases)."""
-        own = normalize(self.name)
-        names = [alias for alias in self.aliases.all() if alias.normalized != own]
-        return sorted(names, key=lambda alias: (not alias.is_brand, alias.kind != AliasKind.LAY, alias.text.lower()))
+        """Aliases other than the entity's own name, brands first, never a misspelling (uses prefetched aliases).
+
+        Names that differ only in how they are written ("Food & Drug Administration" beside
+        "Food and Drug Administration", "Saint"/"St.", a leading "The", "F.D.A." beside "FDA") are shown once: the
+        rule-made variants are there for matching, not as more names to read.
+        """
+        own = spelling_key(self.name)
+        names = sorted(
+            (alias for alias in self.aliases.all() if alias.kind != AliasKind.MISSPELLING),
+            key=lambda alias: (
+                not alias.is_brand,
+                alias.kind != AliasKind.LAY,
+                "&" in alias.text,
+                alias.text.count("."),
+                alias.text.lower(),
+            ),
+        )
+        seen, shown = {own}, []
+        for alias in names:
+            key = spelling_key(alias.text)
+            if key not in seen:
+                seen.add(key)
+                shown.append(alias)
+        return sorted(shown, key=lambda alias: (not alias.is_brand, alias.kind != AliasKind.LAY, alias.text.lower()))
 
 
 class Condition(Entity):
@@ -225,6 +245,38 @@ class ConditionTreeNumber(models.Model):
         return number.rsplit(".", 1)[0] if "." in number else ""
 
     @staticmethod
+    def branches(condition_ids, *, limit=None):
+        """{condition id: [(id, name, slug), ...]}: the narrower conditions of each (one query).
+
+        The one definition of a branch, which condition pages, their feeds, search and the
+        tree's counts share: everything below any of the condition's places, and again below
+        any place of those (a narrower condition's other places bring theirs), each once, in
+        tree order. A tree-number range per step ([N., N/) on the unique number index), so
+        the link table is never read. At most `limit` per condition when given.
+        """
+        condition_ids = sorted(set(condition_ids))
+        result = {pk: [] for pk in condition_ids}
+        if not condition_ids:
+            return result
+        tree, conditions = ConditionTreeNumber._meta.db_table, Condition._meta.db_table
+        placeholders = ", ".join(["%s"] * len(condition_ids))
+        # Table names are constants; values are parameters.
+        order = f"(SELECT MIN(n.number) FROM {tree} n WHERE n.condition_id = c.id)"  # noqa: S608
+        sql = (
+            f"WITH RECURSIVE branch(root, member) AS (SELECT id, id FROM {conditions} WHERE id IN ({placeholders}) "  # noqa: S608
+            f"UNION SELECT b.root, t.condition_id FROM branch b JOIN {tree} k ON k.condition_id = b.member "
+            f"JOIN {tree} t ON t.number > k.number AND t.number < k.number || '/') "
+            f"SELECT b.root, c.id, c.name, c.slug, {order} AS o FROM branch b "
+            f"JOIN {conditions} c ON c.id = b.member WHERE b.member <> b.root ORDER BY b.root, o, c.id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, condition_ids)
+            for root, pk, name, slug, _order in cursor.fetchall():
+                if limit is None or len(result[root]) < limit:
+                    result[root].append((pk, name, slug))
+        return result
+
+    @staticmethod
     def below_q(numbers, prefix=""):
         """Q for tree numbers strictly below any of `numbers` (an index range, not LIKE)."""
         q = Q(pk__in=[])
@@ -241,6 +293,11 @@ class Drug(Entity):
     medlineplus_id = models.CharField("MedlinePlus id", max_length=16, blank=True)
     drug_class = models.CharField(max_length=200, blank=True, help_text="e.g. JAK inhibitor")
     notes = models.TextField(blank=True)
+    # A combination product's active ingredients (Paxlovid: nirmatrelvir and ritonavir); a story
+    # naming the combination is linked to each of them too. `contained_in` is the reverse.
+    ingredients = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="contained_in", help_text="For a combination product."
+    )
 
     history = HistoricalRecords()
 
@@ -256,6 +313,10 @@ class Drug(Entity):
 
     def get_absolute_url(self):
         return reverse("articles:drug-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_combination(self):
+        return bool(self.ingredients.all())
 
     def clean(self):
         if self.drugbank_id == "":
@@ -319,6 +380,7 @@ class EntityRedirect(models.Model):
         CONDITION = "condition", "condition"
         DRUG = "drug", "drug"
         INSTITUTION = "institution", "institution"
+        DRUG_CLASS = "drugclass", "drug class"
 
     entity_type = models.CharField(max_length=16, choices=EntityType.choices)
     old_slug = models.SlugField(max_length=255)
@@ -423,6 +485,90 @@ class InstitutionAlias(Alias):
     entity_field = "institution"
 
 
+# --------------------------------------------------------------------------- drug classes
+
+
+class DrugClassQuerySet(EntityQuerySet):
+    def with_member_count(self):
+        """Annotate ``member_count``: drugs in the class (a correlated count, no GROUP BY)."""
+        members = (
+            DrugClassMember.objects.filter(drug_class=OuterRef("pk"))
+            .order_by()
+            .values("drug_class")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        return self.annotate(member_count=Coalesce(Subquery(members), 0))
+
+
+class DrugClass(Entity):
+    """A class of drugs that news names as such: statins, GLP-1 receptor agonists, SSRIs...
+
+    Its member drugs are listed in ``DrugClassMember``; a story that names the class (by
+    any of its aliases) links to the class through ``ArticleDrugClass``, not to each member.
+    """
+
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The broader class, e.g. antidiabetics for SGLT2 inhibitors.",
+    )
+    members = models.ManyToManyField(Drug, through="DrugClassMember", related_name="classes", blank=True)
+
+    history = HistoricalRecords()
+    objects = DrugClassQuerySet.as_manager()
+
+    class Meta(Entity.Meta):
+        verbose_name = "drug class"
+        verbose_name_plural = "drug classes"
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="drugclass_not_own_parent"),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("articles:drug-class-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError({"parent": "A class cannot sit below itself or one of its subclasses."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+
+class DrugClassMember(models.Model):
+    """A drug belongs to a class (a drug may belong to several)."""
+
+    drug_class = models.ForeignKey(DrugClass, on_delete=models.CASCADE, related_name="memberships")
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="class_memberships")
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.EDITOR, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["drug_class", "drug__name"]
+        verbose_name = "drug class member"
+        constraints = [models.UniqueConstraint(fields=["drug_class", "drug"], name="drugclassmember_unique")]
+        indexes = [models.Index(fields=["drug"], name="drugclassmember_drug_idx")]
+
+    def __str__(self):
+        return f"{self.drug} in {self.drug_class}"
+
+
+class DrugClassAlias(Alias):
+    drug_class = models.ForeignKey(DrugClass, on_delete=models.CASCADE, related_name="aliases")
+    history = HistoricalRecords()
+    entity_field = "drug_class"
+
+    class Meta(_alias_meta("drug_class", "dclass")):
+        verbose_name = "drug class alias"
+        verbose_name_plural = "drug class aliases"
+
+
 # --------------------------------------------------------------------------- articles
 
 
@@ -474,12 +620,16 @@ class ArticleQuerySet(SearchableQuerySetMixin, models.QuerySet):
         return self.filter(pk__in=links.values("article_id"))
 
     def for_condition(self, condition, include_narrower=False):
-        conditions = [condition]
+        """Articles with a public link to `condition` (or, with `include_narrower`, to it or any
+        condition of its branch: ``ConditionTreeNumber.branches``)."""
+        ids = [condition.pk]
         if include_narrower:
-            conditions = Condition.objects.filter(
-                Q(pk=condition.pk) | Q(pk__in=condition.descendants().values("pk"))
-            ).values("pk")
-        return self._linked(ArticleCondition, conditions)
+            ids += [pk for pk, _, _ in ConditionTreeNumber.branches([condition.pk])[condition.pk]]
+        return self.for_conditions(ids)
+
+    def for_conditions(self, condition_ids):
+        """Articles with a public link to any of `condition_ids` (a branch), each once."""
+        return self._linked(ArticleCondition, list(condition_ids))
 
     def for_drug(self, drug):
         return self._linked(ArticleDrug, [drug])
@@ -562,6 +712,9 @@ class Article(index.Indexed, models.Model):
     participants = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
     journal = models.CharField(max_length=300, blank=True)
     doi = models.CharField("DOI", max_length=255, blank=True)
+    pmid = models.CharField(
+        "PubMed id", max_length=10, blank=True, help_text="The study's PubMed id, as the story states it."
+    )
     regulatory_status = models.CharField(max_length=16, choices=RegulatoryStatus.choices, blank=True)
 
     conditions = models.ManyToManyField(Condition, through="ArticleCondition", related_name="articles")
@@ -764,9 +917,53 @@ class ArticleInstitution(ArticleLink):
     Meta = _link_meta("institution", "inst")
 
 
-LINK_MODELS = (ArticleCondition, ArticleDrug, ArticleInstitution)
+class ArticleDrugClass(ArticleLink):
+    """A story names a drug class ("statins", "GLP-1 drugs")."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="drug_class_links")
+    drug_class = models.ForeignKey(DrugClass, on_delete=models.CASCADE, related_name="article_links")
+    history = HistoricalRecords(excluded_fields=["published"])
+    entity_field = "drug_class"
+
+    class Meta(_link_meta("drug_class", "dclass")):
+        verbose_name = "article drug class"
+        verbose_name_plural = "article drug classes"
+
+
+class DrugConditionReport(models.Model):
+    """A story reports a drug for a condition: the linker found both named in one sentence
+    (origin auto, recomputed when the text changes), or an editor said so (origin editor,
+    kept). A drug page claims the relation only through these rows, and only while the
+    story is published and neither its drug nor its condition link is rejected."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="drug_condition_reports")
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="condition_reports")
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="drug_reports")
+    origin = models.CharField(
+        max_length=8,
+        choices=LinkOrigin.choices,
+        default=LinkOrigin.EDITOR,
+        help_text="machine: both named in one sentence of the story; editor: confirmed by an editor.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["article", "drug", "condition"]
+        verbose_name = "drug reported for a condition"
+        verbose_name_plural = "drugs reported for conditions"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "drug", "condition"], name="drug_condition_report_unique"),
+        ]
+        indexes = [models.Index(fields=["drug", "condition"], name="drug_condition_report_idx")]
+
+    def __str__(self):
+        return f"{self.drug} for {self.condition} in {self.article}"
+
+
+LINK_MODELS = (ArticleCondition, ArticleDrug, ArticleInstitution, ArticleDrugClass)
+# The entities that can be merged (drug classes are few and curated by hand: edited, not merged).
 ENTITY_MODELS = (Condition, Drug, Institution)
-ALIAS_MODELS = {Condition: ConditionAlias, Drug: DrugAlias, Institution: InstitutionAlias}
+ALIAS_MODELS = {Condition: ConditionAlias, Drug: DrugAlias, Institution: InstitutionAlias, DrugClass: DrugClassAlias}
 
 
 # --------------------------------------------------------------------------- syndication
@@ -819,3 +1016,223 @@ class FacetSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.entity_id}{' (with narrower)' if self.narrower else ''}: {self.total} articles"
+
+
+class StoryWord(models.Model):
+    """A word public stories use, and in how many (articles.search.lexicon): typo candidates
+    beside the vocabulary's names ("colonoscapy" → colonoscopy). Rebuilt by
+    ``refresh_story_words``; PostgreSQL has a trigram index on ``word`` (migration 0013)."""
+
+    word = models.CharField(max_length=40, unique=True)
+    stories = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["word"]
+
+    def __str__(self):
+        return f"{self.word} ({self.stories} stories)"
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """An admin import run by a background worker (articles.tasks): its files, options,
+    progress marker (records done and committed) and report."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED)
+    publish = models.BooleanField(default=False)
+    source = models.CharField(max_length=200, blank=True)
+    dry_run = models.BooleanField(default=False)
+    processed = models.PositiveIntegerField(default=0, help_text="Records done and committed.")
+    counts = models.JSONField(default=dict, blank=True, help_text="Records per outcome.")
+    items = models.JSONField(default=list, blank=True, help_text="[status, where, message, slug] of kept items.")
+    links = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self):
+        return f"import job {self.pk} ({self.status})"
+
+
+class ImportJobFile(models.Model):
+    """One uploaded file (or pasted text, with how to read it) of an ImportJob."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=10, default="file")  # "file", or extract.PLAIN/HTML/DETECT for pasted text
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.name} (job {self.job_id})"
+
+
+# --------------------------------------------------------------------------- feeds in
+
+
+class FeedKind(models.TextChoices):
+    DETECT = "detect", "Detect from the document"
+    RSS = "rss", "RSS 2.0"
+    ATOM = "atom", "Atom"
+    JSON = "json", "JSON Feed"
+    NEWS_SITEMAP = "sitemap", "Google News sitemap"
+
+
+class FetchStatus(models.TextChoices):
+    NEVER = "", "Never fetched"
+    OK = "ok", "OK"
+    NOT_MODIFIED = "not-modified", "Not modified (304)"
+    FAILED = "failed", "Failed"
+
+
+class FeedQuerySet(models.QuerySet):
+    def due(self, now=None):
+        """Active feeds whose next poll time has come (or that were never polled)."""
+        now = now or timezone.now()
+        return self.filter(active=True).filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
+
+    def failing(self):
+        return self.filter(active=True, consecutive_failures__gt=0)
+
+
+class Feed(models.Model):
+    """An outlet's RSS/Atom/JSON feed or news sitemap, polled by background workers
+    (``articles.ingest.feeds``); its new items go through the import pipeline."""
+
+    url = models.URLField(max_length=1000, unique=True)
+    kind = models.CharField(max_length=10, choices=FeedKind.choices, default=FeedKind.DETECT)
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="feeds")
+    title = models.CharField(max_length=300, blank=True)
+    poll_minutes = models.PositiveIntegerField(
+        default=30, validators=[MinValueValidator(1)], help_text="Minutes between polls when all is well."
+    )
+    publish = models.BooleanField(default=False, help_text="Publish its stories at once (else they wait as drafts).")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # State of the last fetch.
+    last_status = models.CharField(max_length=15, choices=FetchStatus.choices, default=FetchStatus.NEVER, blank=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    next_poll_at = models.DateTimeField(null=True, blank=True, help_text="Empty: poll at the next chance.")
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+
+    objects = FeedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["url"]
+        indexes = [models.Index(fields=["active", "next_poll_at"], name="feed_due_idx")]
+
+    def __str__(self):
+        return self.title or self.url
+
+    def get_absolute_url(self):
+        return reverse("admin:articles_feed_change", args=[self.pk])
+
+    def clean(self):
+        from .ingest.feeds.fetch import FetchError, check_url
+
+        try:
+            check_url(self.url or "")
+        except FetchError as exc:
+            raise ValidationError({"url": str(exc)}) from None
+
+
+class FeedItemStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be imported"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Failed"
+
+
+class FeedItem(models.Model):
+    """One item a feed listed (by GUID, else URL): what it was, and what became of it.
+
+    ``(feed, key)`` is unique, so two workers can never record (and import) the same item
+    twice; a worker claims a pending item before fetching its page (``claimed_at``,
+    ``claimed_by``)."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="items")
+    key = models.CharField(max_length=1000, help_text="The item's GUID, else its URL.")
+    url = models.URLField(max_length=1000)
+    title = models.CharField(max_length=500, blank=True)
+    version = models.CharField(max_length=64, blank=True, help_text="Changes when the feed updates the item.")
+    data = models.JSONField(default=dict, blank=True, help_text="What the feed said (content, date, author).")
+    status = models.CharField(max_length=10, choices=FeedItemStatus.choices, default=FeedItemStatus.PENDING)
+    seen_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True, help_text="host:pid of the worker holding the claim.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="feed_items")
+    from_feed_text = models.BooleanField(
+        default=False, help_text="The page could not be had: the story is the feed's own text."
+    )
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["feed", "key"], name="feeditem_unique_key")]
+        indexes = [models.Index(fields=["feed", "status"], name="feeditem_status_idx")]
+
+    def __str__(self):
+        return self.title or self.url
+
+    def get_absolute_url(self):
+        return reverse("admin:articles_feeditem_change", args=[self.pk])
+
+
+class HostSlot(models.Model):
+    """Politeness across workers: one request per host at a time. A worker takes the slot
+    (``busy_until`` in the past) for the length of its request, then leaves it free from
+    ``busy_until`` = now + the host delay. A dead worker's slot frees itself. The host's
+    robots.txt is kept here too, so that workers fetch it once an hour between them."""
+
+    host = models.CharField(max_length=255, unique=True)
+    busy_until = models.DateTimeField(default=timezone.now)
+    robots = models.TextField(blank=True, help_text="The host's robots.txt (empty: none, all allowed).")
+    robots_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["host"]
+
+    def __str__(self):
+        return self.host
+
+    def get_absolute_url(self):
+        return reverse("admin:index")
+
+
+# --------------------------------------------------------------------------- cache stamp
+
+
+class ContentStamp(models.Model):
+    """One row: a token that changes whenever anything a reader sees may have changed.
+
+    ``articles.stamp`` replaces the token on publish, status and link-date changes, merges,
+    alias and tree edits; cached search results and HTTP validators (ETag, Last-Modified)
+    are keyed by it, so every process sees a change at once, whatever its cache backend.
+    """
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "content stamp"
+
+    def __str__(self):
+        return f"{self.token} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

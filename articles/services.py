@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_update_with_history
 
+from . import reports, stamp
 from .models import (
     ALIAS_MODELS,
     ENTITY_MODELS,
@@ -18,13 +19,14 @@ from .models import (
     Condition,
     ConditionTreeNumber,
     Drug,
+    DrugClassMember,
     EntityRedirect,
     Institution,
     LinkOrigin,
     LinkStatus,
     Origin,
 )
-from .text import normalize
+from .text import find_mentions, normalize
 
 
 def sync_link_dates(*, article_ids):
@@ -36,6 +38,7 @@ def sync_link_dates(*, article_ids):
     article_ids = list(article_ids)
     if not article_ids:
         return
+    stamp.bump()  # what readers see changes with it: cached results and validators expire
     public_date = Subquery(
         Article.objects.filter(pk=OuterRef("article_id"))
         .annotate(
@@ -51,16 +54,28 @@ def sync_link_dates(*, article_ids):
         link_model.objects.filter(article_id__in=article_ids).update(published=public_date)
 
 
-def mark_published(article, *, by=None, when=None):
-    """Set an (unsaved) article's published state: status, date if missing, who, when.
+MISSING_DATE = (
+    "has no publication date: set the date the source published it before publishing "
+    "(a story is never dated today by default)"
+)
 
-    The caller saves it and keeps link dates in step (set_status does both).
+
+class MissingDateError(ValueError):
+    """Publishing an article whose publication date is unknown."""
+
+
+def mark_published(article, *, by=None, when=None):
+    """Set an (unsaved) article's published state: status, who, when.
+
+    The article must already carry the date its source published it: a missing date is
+    never filled with today (MissingDateError). The caller saves it and keeps link dates
+    in step (set_status does both).
     """
+    if article.published is None:
+        raise MissingDateError(f"“{article}” {MISSING_DATE}.")
     now = when or timezone.now()
     article.status = ArticleStatus.PUBLISHED
     article.status_changed_at = now
-    if article.published is None:
-        article.published = now
     article.published_by = by
     return article
 
@@ -98,6 +113,53 @@ def unique_slug(model, text, *, max_length=None, suffixes=(), exclude_pk=None):
     return f"{base}-{n}"
 
 
+# --------------------------------------------------------------------------- mentions
+
+
+def link_mentions(entity, *, title, body):
+    """(matched text, first offset, count, in title) of the entity's names in a story.
+
+    Uses the entity's prefetched aliases (ambiguous ones and names under three letters
+    that are not case-matched are left out, as the linker does).
+    """
+    names = [
+        a.normalized for a in entity.aliases.all() if not a.is_ambiguous and (len(a.normalized) >= 3 or a.match_case)
+    ]
+    spans = find_mentions(body, names)
+    in_title = bool(find_mentions(title, names))
+    if not spans:
+        return "", None, 0, in_title
+    start, end = spans[0]
+    return body[start:end], start, len(spans), in_title
+
+
+@transaction.atomic
+def refresh_link_mentions(*, article, by=None):
+    """Recompute every link's first offset, matched text, mention count and in_title
+    after the article's title or body changed. Status and review are left as they are
+    (an editor's confirmation or rejection survives). Returns the number of links changed."""
+    fields = ["matched_text", "first_offset", "mention_count", "in_title"]
+    changed = 0
+    for link_model in LINK_MODELS:
+        entity_field = link_model.entity_field
+        links = link_model.objects.filter(article=article).select_related(entity_field)
+        rows = []
+        for row in links.prefetch_related(f"{entity_field}__aliases"):
+            found = link_mentions(getattr(row, entity_field), title=article.title, body=article.body)
+            matched_text, offset, count, in_title = found
+            if (row.matched_text, row.first_offset, row.mention_count, row.in_title) != found:
+                row.matched_text, row.first_offset = matched_text[:300], offset
+                row.mention_count, row.in_title = count, in_title
+                rows.append(row)
+        if rows:
+            bulk_update_with_history(
+                rows, link_model, fields, batch_size=500, default_user=by, default_change_reason="article text edited"
+            )
+        changed += len(rows)
+    reports.sync(article_ids=[article.pk])
+    return changed
+
+
 # --------------------------------------------------------------------------- workflow
 
 # Where each status may be reached from. Leaving "published" is a withdrawal; a
@@ -114,6 +176,27 @@ class WorkflowError(ValueError):
     """A status change the workflow does not allow; the message says why."""
 
 
+PUBLISH_PERMISSION = "articles.publish_article"
+
+
+def may_publish(user):
+    """Whether `user` may publish, withdraw and change published articles (a Reviewer, a superuser)."""
+    return user is not None and user.has_perm(PUBLISH_PERMISSION)
+
+
+def published_needs_reviewer(article):
+    """Why an Editor's change to a published article is refused (every write path says this)."""
+    return (
+        f"“{article}” is published: only a Reviewer (who may publish) can change a published article. "
+        "Ask a Reviewer to make the change, or to withdraw the article so that it can be edited."
+    )
+
+
+def _check_date(article, status):
+    if status == ArticleStatus.PUBLISHED and article.published is None:
+        raise WorkflowError(f"“{article}” {MISSING_DATE}.")
+
+
 def check_transition(*, article, status):
     """Raise WorkflowError unless `article` may move to `status`."""
     current, target = ArticleStatus(article.status), ArticleStatus(status)
@@ -122,6 +205,7 @@ def check_transition(*, article, status):
     if current not in ALLOWED_FROM[target]:
         allowed = ", ".join(ArticleStatus(s).label for s in sorted(ALLOWED_FROM[target]))
         raise WorkflowError(f"“{article}” is {current.label}; only {allowed} articles can become {target.label}.")
+    _check_date(article, target)
 
 
 def change_status(*, article, status, by=None, when=None):
@@ -202,6 +286,10 @@ class MergePlan:
     aliases_dropped: list = field(default_factory=list)
     aliases_added: list = field(default_factory=list)
     tree_numbers_moved: list = field(default_factory=list)
+    # Tree numbers dropped because they lie below another number the survivor will hold
+    # (merging a condition with its own ancestor or descendant): (number, the number above it).
+    tree_numbers_dropped: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
     fields_filled: dict = field(default_factory=dict)
     redirects: list = field(default_factory=list)
     redirects_retargeted: int = 0
@@ -223,7 +311,8 @@ class MergePlan:
             f"{count(self.links_collapsed, 'duplicate link', 'duplicate links')} collapsed, "
             f"{count(self.aliases_moved, 'alias', 'aliases')} moved "
             f"({count(self.aliases_dropped, 'duplicate', 'duplicates')} dropped), "
-            f"{count(self.tree_numbers_moved, 'tree number', 'tree numbers')} moved, "
+            f"{count(self.tree_numbers_moved, 'tree number', 'tree numbers')} moved"
+            f"{f' ({len(self.tree_numbers_dropped)} nested ones removed)' if self.tree_numbers_dropped else ''}, "
             f"{count(self.redirects, 'old address redirects', 'old addresses redirect')} to the survivor."
         )
 
@@ -316,7 +405,7 @@ def plan_merge(*, survivor, others):
             plan.aliases_added.append(other.name)
 
     if model is Condition:
-        plan.tree_numbers_moved = list(ConditionTreeNumber.objects.filter(condition__in=other_pks))
+        _plan_tree(plan, other_pks)
     for name in MERGE_FILL_FIELDS[model]:
         if getattr(survivor, name) in (None, ""):
             for other in others:
@@ -330,6 +419,52 @@ def plan_merge(*, survivor, others):
     return plan
 
 
+def _is_below(number, other):
+    return number.startswith(other + ".")
+
+
+def _plan_tree(plan, other_pks):
+    """Tree numbers: the others' move to the survivor, except that the survivor never holds a
+    number below another of its own (that doubled its breadcrumbs): merging a condition with
+    its descendant or ancestor keeps the higher position and drops the nested one."""
+    survivor = plan.survivor
+    own = list(ConditionTreeNumber.objects.filter(condition=survivor))
+    moving = list(ConditionTreeNumber.objects.filter(condition__in=other_pks).select_related("condition"))
+    held = [number.number for number in own + moving]
+    for number in own + moving:
+        above = next((n for n in held if _is_below(number.number, n)), None)
+        if above is not None:
+            plan.tree_numbers_dropped.append((number, above))
+        elif number.condition_id != survivor.pk:
+            plan.tree_numbers_moved.append(number)
+    for other in plan.others:
+        theirs = [n.number for n in moving if n.condition_id == other.pk]
+        mine = [n.number for n in own]
+        if any(_is_below(a, b) for a in theirs for b in mine):
+            plan.warnings.append(f"“{other.name}” is a narrower term of “{survivor.name}” in the MeSH tree.")
+        if any(_is_below(b, a) for a in theirs for b in mine):
+            plan.warnings.append(f"“{other.name}” is a broader term of “{survivor.name}” in the MeSH tree.")
+    if plan.tree_numbers_dropped:
+        dropped = ", ".join(f"{number.number} (below {above})" for number, above in plan.tree_numbers_dropped)
+        plan.warnings.append(
+            f"Merging a condition with its own ancestor or descendant: the survivor keeps the higher "
+            f"position, and these nested tree numbers are removed: {dropped}."
+        )
+
+
+def _move_class_memberships(survivor, other_pks, *, by, reason):
+    """The merged drugs' drug classes become the survivor's (a class it is already in: dropped)."""
+    classes = set(DrugClassMember.objects.filter(drug=survivor).values_list("drug_class_id", flat=True))
+    for membership in DrugClassMember.objects.filter(drug_id__in=other_pks).order_by("pk"):
+        membership._history_user, membership._change_reason = by, reason
+        if membership.drug_class_id in classes:
+            membership.delete()
+        else:
+            classes.add(membership.drug_class_id)
+            membership.drug = survivor
+            membership.save()
+
+
 @transaction.atomic
 def merge_entities(*, survivor, others, by=None):
     """Merge `others` into `survivor` in one transaction (see plan_merge); returns the plan.
@@ -340,6 +475,7 @@ def merge_entities(*, survivor, others, by=None):
     model = type(survivor)
     link_model, alias_model = _entity_tables(model)
     others = _check_merge(survivor, others)
+    stamp.bump()  # in the merge's transaction: cached results naming the others expire with it
     wanted = [survivor.pk, *(other.pk for other in others)]
     locked = {entity.pk: entity for entity in model.objects.select_for_update().filter(pk__in=wanted)}
     gone = [str(pk) for pk in wanted if pk not in locked]
@@ -390,12 +526,17 @@ def merge_entities(*, survivor, others, by=None):
         alias = alias_model(**{alias_field: survivor}, text=text, kind=AliasKind.SYNONYM, origin=Origin.EDITOR)
         alias._history_user, alias._change_reason = by, reason
         alias.save()
+    for number, _above in plan.tree_numbers_dropped:
+        delete(number)
     for number in plan.tree_numbers_moved:
         number.condition = survivor
     if plan.tree_numbers_moved:
         bulk_update_with_history(
             plan.tree_numbers_moved, ConditionTreeNumber, ["condition"], default_user=by, default_change_reason=reason
         )
+
+    if model is Drug:
+        _move_class_memberships(survivor, [other.pk for other in plan.others], by=by, reason=reason)
 
     entity_type = model._meta.model_name
     other_pks = [other.pk for other in plan.others]
@@ -406,6 +547,8 @@ def merge_entities(*, survivor, others, by=None):
             old_slug=old_slug,
             defaults={"old_name": old_name[:255], "vocabulary_key": vocabulary_key, "target_id": survivor.pk},
         )
+    if model in (Drug, Condition):
+        reports.merge(field=link_field, survivor_id=survivor.pk, other_ids=other_pks)
     merged_in = "merged in: " + ", ".join(f"“{other.name}” (#{other.pk})" for other in plan.others)
     for other in plan.others:
         delete(other)

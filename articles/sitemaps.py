@@ -10,7 +10,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max, OuterRef, Subquery
 from django.urls import reverse
 
-from .models import Article, Condition, Drug, Institution
+from .models import Article, Condition, Drug, DrugClass, Institution
 
 LIMIT = 5000
 
@@ -65,12 +65,16 @@ class InstitutionSitemap(EntitySitemap):
     model = Institution
 
 
+class DrugClassSitemap(EntitySitemap):
+    model = DrugClass
+
+
 class PageSitemap(Sitemap):
     changefreq = "daily"
     priority = 0.5
 
     def items(self):
-        return ["home", "article-list", "condition-list", "drug-list", "institution-list"]
+        return ["home", "article-list", "condition-list", "drug-list", "drug-class-list", "institution-list"]
 
     def location(self, name):
         return reverse(f"articles:{name}")
@@ -82,4 +86,5 @@ SITEMAPS = {
     "conditions": ConditionSitemap,
     "drugs": DrugSitemap,
     "institutions": InstitutionSitemap,
+    "drug-classes": DrugClassSitemap,
 }

@@ -186,6 +186,20 @@ def normalize(text):
 _SPACE_RE = re.compile(r"\s+")
 
 
+def spelling_key(text):
+    """A name with its spelling-only differences folded, for showing one of several names
+    that differ only in how they are written: "&"/"and", "Saint"/"St", a leading "The",
+    dotted initials ("F.D.A."/"FDA", "U.S. Food…"/"US Food…")."""
+    words = normalize(text.replace("&", " and ").replace(".", "")).split()
+    words = ["st" if word == "saint" else word for word in words]
+    return " ".join(words[1:] if words[:1] == ["the"] and len(words) > 1 else words)
+
+
+def unify_newlines(text):
+    """CRLF and lone CR become LF: a browser posts textareas with CRLF, files may have either."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
 def squash_spaces(text):
     """Collapse runs of whitespace into single spaces and strip the ends."""
     return _SPACE_RE.sub(" ", text or "").strip()

@@ -1,17 +1,17 @@
 from django.urls import path
 
-from . import feeds, views
+from . import syndication, views
 
 app_name = "articles"
 
-condition_feed, condition_atom = feeds.entity_feeds("condition")
-drug_feed, drug_atom = feeds.entity_feeds("drug")
-institution_feed, institution_atom = feeds.entity_feeds("institution")
+condition_feed, condition_atom = syndication.entity_feeds("condition")
+drug_feed, drug_atom = syndication.entity_feeds("drug")
+institution_feed, institution_atom = syndication.entity_feeds("institution")
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("feed/", feeds.LatestArticlesFeed(), name="feed"),
-    path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="feed-atom"),
+    path("feed/", syndication.LatestArticlesFeed(), name="feed"),
+    path("feed/atom/", syndication.LatestArticlesAtomFeed(), name="feed-atom"),
     path("search/", views.search, name="search"),
     path("articles/", views.article_list, name="article-list"),
     path("articles/<slug:slug>/", views.article_detail, name="article-detail"),
@@ -23,6 +23,8 @@ urlpatterns = [
     path("drugs/<slug:slug>/", views.drug_detail, name="drug-detail"),
     path("drugs/<slug:slug>/feed/", drug_feed, name="drug-feed"),
     path("drugs/<slug:slug>/feed/atom/", drug_atom, name="drug-feed-atom"),
+    path("drug-classes/", views.drug_class_list, name="drug-class-list"),
+    path("drug-classes/<slug:slug>/", views.drug_class_detail, name="drug-class-detail"),
     path("institutions/", views.institution_list, name="institution-list"),
     path("institutions/<slug:slug>/", views.institution_detail, name="institution-detail"),
     path("institutions/<slug:slug>/feed/", institution_feed, name="institution-feed"),

@@ -4,18 +4,30 @@ import string
 
 from django.core.exceptions import BadRequest
 from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Q
 from django.db.models.functions import Left, Lower, Upper
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from . import browse, cautions, feeds, mesh, redirects, timeline
-from .filters import ArticleFilter
-from .models import Article, Condition, Drug, Institution
+from . import browse, cautions, mesh, redirects, reports, syndication, timeline
+from .filters import PAGE_ERROR, ArticleFilter, page_number_from
+from .models import (
+    Article,
+    ArticleDrugClass,
+    Condition,
+    ConditionTreeNumber,
+    Drug,
+    DrugClass,
+    DrugClassAlias,
+    Institution,
+)
+from .search import cache as search_cache
 from .search import page as rows
 from .search import service as search_service
 from .search.kinds import BY_NAME
-from .search.query import MAX_QUERY_LENGTH
+from .search.query import MAX_QUERY_LENGTH, parse
+from .text import normalize
 
 PER_PAGE = 20
 
@@ -27,7 +39,7 @@ def paginate(request, queryset, per_page=PER_PAGE, count=None):
     """
     number = page_number(request)
     if number is None:
-        raise BadRequest("Page: a page number is a whole number from 1.")
+        raise BadRequest(f"Page: {PAGE_ERROR}")
     paginator = Paginator(queryset, per_page, orphans=3)
     if count is not None:
         paginator.count = count  # a cached property: set, it is not counted again
@@ -60,8 +72,7 @@ def home(request):
 
 def page_number(request):
     """The `page` parameter as a positive integer (1 when absent), or None when malformed."""
-    value = request.GET.get("page", "").strip() or "1"
-    return int(value) if value.isascii() and value.isdigit() and int(value) >= 1 else None
+    return page_number_from(request.GET.get("page"))
 
 
 def filter_errors(filterset, page):
@@ -72,7 +83,7 @@ def filter_errors(filterset, page):
             label = filterset.filters[name].label if name in filterset.filters else name
             messages.extend(f"{label}: {error}" for error in errors)
     if page is None:
-        messages.append("Page: a page number is a whole number from 1.")
+        messages.append(f"Page: {PAGE_ERROR}")
     return messages
 
 
@@ -114,6 +125,10 @@ def search(request):
     if errors:
         return render(request, "articles/search.html", {"errors": errors, "query": query}, status=400)
     data = filterset.form.cleaned_data
+    active = active_filters(request, filterset)
+    if not parse(data.get("q") or "").tokens and not active:
+        # Nothing asked yet: the search page itself, not "0 articles".
+        return render(request, "articles/search.html", {"query": query})
     try:
         result = search_service.search(data.get("q") or "", filters=data, page=page, ordering=filterset.search_ordering)
     except search_service.PageOutOfRange as exc:
@@ -121,7 +136,6 @@ def search(request):
     for values in result.facets.values():
         for facet in values:
             facet.href = query_with(request, **{facet.param: None if facet.selected else facet.value})
-    active = active_filters(request, filterset)
     context = {
         "result": result,
         "query": result.query,
@@ -147,7 +161,12 @@ def article_context(slug):
     if article is None:
         raise Http404("No published article has this address.")
     copies = rows.published_copies(article.pk)
-    links = [*article.public_condition_links, *article.public_drug_links, *article.public_institution_links]
+    links = [
+        *article.public_condition_links,
+        *article.public_drug_links,
+        *article.public_institution_links,
+        *article.public_drug_class_links,
+    ]
     # A syndicated copy names the original as its canonical URL: the same story, first published there.
     original = article.canonical if article.canonical_id and article.canonical.is_public else None
     return {
@@ -231,15 +250,26 @@ MENTION_SECTIONS = {
 }
 
 
-def _mention_sections(request, kind, mentions, narrower):
-    """[(kind, heading, [Mention])] for the page's side column; each count links to the filtered list."""
+REPORTED_NOTE = "Named with it in one sentence of a story, or confirmed by an editor; the number is those stories."
+
+
+def _mention_sections(request, kind, mentions, narrower, reported=None):
+    """[(kind, heading, [Mention], note)] for the page's side column; each count links to the filtered
+    list. A drug's conditions are those it is reported for (`reported`), counted in stories."""
     sections = []
     for section_kind, heading in MENTION_SECTIONS[kind]:
         if narrower and section_kind == "condition":
             heading = "Conditions in these articles"
+        if reported is not None and section_kind == "condition":
+            items = [
+                browse.Mention("condition", name, slug, n, stories_label=f"{n} stor{'y' if n == 1 else 'ies'}")
+                for name, slug, n in reported
+            ]
+            sections.append((section_kind, heading, items, REPORTED_NOTE))
+            continue
         for mention in mentions[section_kind]:
             mention.filter_url = query_with(request, **{section_kind: mention.slug})
-        sections.append((section_kind, heading, mentions[section_kind]))
+        sections.append((section_kind, heading, mentions[section_kind], ""))
     return sections
 
 
@@ -249,6 +279,15 @@ def _names(kind, entity):
     aliases = rows.aliases({kind: [entity.pk]}).get((kind, entity.pk), [])
     card = search_service.Card(kind, entity, match=None, article_count=entity.article_count, aliases=aliases)
     return card.brand_names, card.other_names
+
+
+def _combination_context(drug):
+    """A combination's ingredients and the combinations a drug is in, A–Z (one query)."""
+    through = type(drug).ingredients.through
+    rows = through.objects.filter(Q(from_drug=drug) | Q(to_drug=drug)).select_related("from_drug", "to_drug")
+    ingredients = sorted((r.to_drug for r in rows if r.from_drug_id == drug.pk), key=lambda d: d.name.lower())
+    contained_in = sorted((r.from_drug for r in rows if r.to_drug_id == drug.pk), key=lambda d: d.name.lower())
+    return {"ingredients": ingredients, "contained_in": contained_in}
 
 
 ENTITY_TEMPLATES = {
@@ -270,32 +309,54 @@ def entity_context(request, kind, slug):
         entity = model.objects.with_article_count().prefetch_related(*ENTITY_PREFETCH.get(kind, ())).get(slug=slug)
     except model.DoesNotExist:
         return redirects.to_survivor(request, model, slug), None
-    narrower = feeds.narrower_param(request) if kind == "condition" else False
+    include = syndication.narrower_param(request) if kind == "condition" else False
+    # A condition's page includes its narrower conditions by default, as search and its feed do
+    # (one query; none below it: its own articles, as "only"). The branch, the tree, the side
+    # lists and the timeline are cached per content stamp (articles.search.cache).
+    branch = []
+    if include:
+        below = search_cache.cached("branch", (entity.pk,), lambda: ConditionTreeNumber.branches([entity.pk]))
+        branch = [pk for pk, _, _ in below[entity.pk]]
+    narrower = bool(branch)
     base = Article.objects.published().listing()
-    filterset = browse.entity_filterset(kind, entity, request.GET, base, narrower=bool(narrower))
+    filterset = browse.entity_filterset(kind, entity, request.GET, base, branch=branch)
     brand_names, other_names = _names(kind, entity)
     context = {
         "entity": entity,
         "kind": kind,
         "brand_names": brand_names,
         "other_names": other_names,
-        "narrower": bool(narrower),
-        "feed_query": "?narrower=1" if narrower else "",
+        **(_combination_context(entity) if kind == "drug" else {}),
+        "narrower": narrower,
+        "only": kind == "condition" and include is False,
+        "feed_query": "?narrower=0" if kind == "condition" and include is False else "",
     }
     errors = filter_errors(filterset, page=1)
-    if narrower is None:
-        errors.append("Narrower conditions: use narrower=1 to include them, or leave it out.")
+    if include is None:
+        errors.append("Narrower conditions: use narrower=0 for this condition only, or leave it out to include them.")
     if errors:
         return {**context, "errors": errors}, 400
     # The page's own entity is a filter only behind the scenes: not listed, not repeated in the form.
     own = not narrower and request.GET.get(kind) in (None, "", entity.slug)
     active = [f for f in active_filters(request, filterset) if not (own and f[0] == kind)]
     filtered = bool(active or filterset.form.cleaned_data.get("q"))
-    # Unfiltered, the page lists exactly the entity's public articles: counted already.
-    page = article_page(request, filterset.qs, count=None if filtered or narrower else entity.article_count)
-    ids = [entity.pk, *entity.descendants().values_list("pk", flat=True)] if narrower else [entity.pk]
+    tree = None
+    if kind == "condition":
+        tree = search_cache.cached("tree", (entity.pk,), lambda: mesh.neighbourhood(entity))
+    # Unfiltered, the page lists exactly the entity's public articles (or its branch's): counted already.
+    count = None if filtered else (tree.count if narrower else entity.article_count)
+    if narrower and not filtered and not filterset.form.cleaned_data.get("ordering"):
+        # The branch's articles from its links' index alone (the article table is not scanned).
+        page = paginate(request, browse.BranchArticleIds([entity.pk, *branch]), count=count)
+        page.object_list = rows.page_articles(page.object_list, body=False)
+    else:
+        page = article_page(request, filterset.qs, count=count)
+    ids = [entity.pk, *branch]
     mentions = browse.mentioned_with(kind, entity.pk, ids)
     links = BY_NAME[kind].link_model.objects.filter(**{f"{kind}__in": ids})
+    months = search_cache.cached(
+        "timeline", (kind, tuple(ids)), lambda: timeline.month_counts(links, distinct=bool(narrower))
+    )
     context.update(
         {
             "page": page,
@@ -307,10 +368,12 @@ def entity_context(request, kind, slug):
                 for name in ("condition", "drug", "institution", "source", "year")
                 if request.GET.get(name) and not (own and name == kind)
             ],
-            "tree": mesh.neighbourhood(entity) if kind == "condition" else None,
+            "tree": tree,
             "mentions": mentions,
-            "mention_sections": _mention_sections(request, kind, mentions, narrower),
-            "timeline": timeline.build(entity.name, timeline.month_counts(links, distinct=bool(narrower))),
+            "mention_sections": _mention_sections(
+                request, kind, mentions, narrower, reported=reports.reported_for(entity) if kind == "drug" else None
+            ),
+            "timeline": timeline.build(entity.name, months),
         }
     )
     return context, 200
@@ -328,11 +391,72 @@ def condition_detail(request, slug):
 
 
 def drug_detail(request, slug):
-    return _entity_detail(request, "drug", slug)
+    context, status = entity_context(request, "drug", slug)
+    if isinstance(context, HttpResponse):
+        return context
+    context["drug_classes"] = context["entity"].classes.order_by(Lower("name"))  # one query
+    return render(request, ENTITY_TEMPLATES["drug"], context, status=status)
 
 
 def institution_detail(request, slug):
     return _entity_detail(request, "institution", slug)
+
+
+# --------------------------------------------------------------------------- drug classes
+
+
+def drug_class_list(request):
+    """Every drug class as a tree (broader classes first), with member and article counts (one query)."""
+    classes = list(
+        DrugClass.objects.with_article_count().with_member_count().order_by(Lower("name"), "pk").defer("description")
+    )
+    children = {}
+    for drug_class in classes:
+        children.setdefault(drug_class.parent_id, []).append(drug_class)
+    for drug_class in classes:
+        drug_class.subclasses = children.get(drug_class.pk, [])
+    known = {drug_class.pk for drug_class in classes}
+    roots = [c for c in classes if c.parent_id is None or c.parent_id not in known]
+    return render(request, "articles/drug_class_list.html", {"roots": roots, "total": len(classes)})
+
+
+def drug_class_detail(request, slug):
+    """A class: its names, broader and narrower classes, member drugs and the articles that name it
+    (7 queries: class, names, subclasses, members, article ids, articles, their links)."""
+    try:
+        drug_class = DrugClass.objects.with_article_count().with_member_count().select_related("parent").get(slug=slug)
+    except DrugClass.DoesNotExist:
+        return redirects.to_survivor(request, DrugClass, slug)
+    own = normalize(drug_class.name)
+    names = sorted(
+        {
+            alias.text
+            for alias in DrugClassAlias.objects.filter(drug_class=drug_class, is_ambiguous=False).only(
+                "text", "normalized"
+            )
+            if alias.normalized != own
+        },
+        key=str.lower,
+    )
+    subclasses = drug_class.children.with_article_count().with_member_count().order_by(Lower("name"))
+    members = Drug.objects.filter(class_memberships__drug_class=drug_class).with_article_count().order_by(Lower("name"))
+    links = (
+        ArticleDrugClass.objects.public()
+        .filter(drug_class=drug_class)
+        .order_by("-published", "-article_id")
+        .values_list("article_id", flat=True)
+    )
+    page = paginate(request, links, count=drug_class.article_count)
+    page.object_list = rows.page_articles(page.object_list, body=False)
+    context = {
+        "entity": drug_class,
+        "other_names": names,
+        "subclasses": list(subclasses),
+        "members": list(members),
+        "page": page,
+        "articles": page.object_list,
+    }
+    return render(request, "articles/drug_class_detail.html", context)
 
 
 # --------------------------------------------------------------------------- site

@@ -22,4 +22,8 @@ urlpatterns = [
     path("", include("articles.urls")),
 ]
 
-handler400 = "newsbase.views.bad_request"
+# JSON under /api/, the site's pages elsewhere (newsbase.errors).
+handler400 = "newsbase.errors.bad_request"
+handler403 = "newsbase.errors.permission_denied"
+handler404 = "newsbase.errors.page_not_found"
+handler500 = "newsbase.errors.server_error"

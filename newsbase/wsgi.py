@@ -4,9 +4,9 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from newsbase.serving import require_secret_key
+from newsbase import serving
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsbase.settings")
 
 application = get_wsgi_application()
-require_secret_key()
+serving.prepare()

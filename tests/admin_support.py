@@ -8,6 +8,33 @@ from django.urls import reverse
 PASSWORD = "correct horse battery staple"
 
 
+def _article_inline_prefixes():
+    """The formset prefixes of the article change form: each link kind's list and "add" inline, and trials."""
+    from articles.models import LINK_MODELS
+
+    names = [model._meta.get_field("article").remote_field.related_name for model in LINK_MODELS]
+    return [f"{name}{suffix}" for name in names for suffix in ("", "-2")] + ["trials"]
+
+
+ARTICLE_INLINE_PREFIXES = _article_inline_prefixes()
+
+
+def ensure_roles():
+    """Recreate the Editor and Reviewer groups the data migrations make (0003, then the drug
+    class grants of 0009 and the feed grants of 0013): a transactional test's flush deletes
+    them for the tests after it."""
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    editor = SimpleNamespace(connection=connection)
+    import_module("articles.migrations.0003_editor_and_reviewer_groups").create_groups(apps, editor)
+    import_module("articles.migrations.0009_drug_classes").grant_roles(apps, editor)
+    import_module("articles.migrations.0013_feeds_feed_items").grant_roles(apps, editor)
+
+
 def make_user(username, *groups, superuser=False):
     user_model = get_user_model()
     if superuser:

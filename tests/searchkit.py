@@ -4,7 +4,7 @@ real brand names and lay terms) and articles written for these tests."""
 import datetime
 from types import SimpleNamespace
 
-from articles import services
+from articles import reports, services
 from articles.models import (
     Article,
     ArticleCondition,
@@ -56,6 +56,7 @@ def story(title, body, *, days_ago=1, source=None, links=(), status=ArticleStatu
     elif status != ArticleStatus.DRAFT:
         services.set_status(article=article, status=status)
     services.sync_link_dates(article_ids=[article.pk])
+    reports.sync(article_ids=[article.pk])  # as the importer does after linking
     return Article.objects.get(pk=article.pk)
 
 

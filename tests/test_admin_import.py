@@ -128,9 +128,10 @@ def test_only_reviewers_may_publish_on_import(editor_client, reviewer_client, vo
     result(editor_client.post(IMPORT_URL, {"text": STORY, "publish": "on"}))
     assert Article.objects.get().status == ArticleStatus.DRAFT
     Article.objects.all().delete()
-    result(reviewer_client.post(IMPORT_URL, {"text": STORY, "publish": "on"}))
+    result(reviewer_client.post(IMPORT_URL, {"text": STORY, "publish": "on", "published": "2019-03-04"}))
     article = Article.objects.get()
     assert article.status == ArticleStatus.PUBLISHED
+    assert article.published.date().isoformat() == "2019-03-04"
     assert article.published_by.username == "rene"
 
 

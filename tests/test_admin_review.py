@@ -91,7 +91,12 @@ def test_tabs_count_what_is_left_to_review_in_each_queue(editor_client, queue):
     link(ArticleFactory(), ConditionFactory())
     response = editor_client.get(changelist_url(ArticleDrug))
     tabs = {tab["label"]: (tab["pending"], tab["current"]) for tab in response.context["review_queues"]}
-    assert tabs == {"Conditions": ("1", False), "Drugs": ("3", True), "Institutions": ("0", False)}
+    assert tabs == {
+        "Conditions": ("1", False),
+        "Drugs": ("3", True),
+        "Institutions": ("0", False),
+        "Drug classes": ("0", False),
+    }
     for model in (ArticleCondition, ArticleInstitution):
         assert editor_client.get(changelist_url(model)).status_code == 200
 
@@ -122,12 +127,13 @@ def test_bulk_confirm_and_reject_record_who_and_when(editor, editor_client, queu
     assert queue["low"].article.drug_links.visible().count() == 1
 
 
-def test_link_added_in_the_queue_is_an_editors_confirmed_review(editor, editor_client):
+def test_link_added_in_the_queue_is_a_confirmed_review(reviewer, reviewer_client):
+    # (A published article's links are a Reviewer's to change: tests/test_review_bypass.py.)
     from articles import services
 
     article = services.publish(article=ArticleFactory())
     drug = DrugFactory()
-    response = editor_client.post(
+    response = reviewer_client.post(
         f"{changelist_url(ArticleDrug)}add/",
         {
             "article": article.pk,
@@ -142,7 +148,7 @@ def test_link_added_in_the_queue_is_an_editors_confirmed_review(editor, editor_c
     )
     assert response.status_code == 302
     row = ArticleDrug.objects.get(article=article, drug=drug)
-    assert (row.origin, row.reviewed_by, row.published) == ("editor", editor, article.published)
+    assert (row.origin, row.reviewed_by, row.published) == ("editor", reviewer, article.published)
 
 
 def test_the_admin_index_is_a_workbench(editor_client, queue):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from articles import services
 from articles.models import Article, ArticleDrug, ArticleStatus, LinkOrigin, LinkStatus
 
-from .admin_support import action, change_url, changelist_url, messages_of
+from .admin_support import ARTICLE_INLINE_PREFIXES, action, change_url, changelist_url, messages_of
 from .factories import ArticleFactory, ConditionFactory, DrugFactory, link
 
 pytestmark = pytest.mark.django_db
@@ -16,8 +16,7 @@ pytest_plugins = ["tests.admin_fixtures"]
 
 
 # The article page's inlines: each link type's list, then its "add" rows, then trial ids.
-INLINE_PREFIXES = [f"{kind}_links{suffix}" for kind in ("condition", "drug", "institution") for suffix in ("", "-2")]
-INLINE_PREFIXES.append("trials")
+INLINE_PREFIXES = ARTICLE_INLINE_PREFIXES
 
 
 def article_form_data(article, **changes):
@@ -70,7 +69,7 @@ def test_change_status_refuses_steps_the_workflow_does_not_allow():
 
 
 def test_reviewer_publishes_from_the_changelist_and_the_link_dates_follow(reviewer, reviewer_client):
-    drafts = ArticleFactory.create_batch(2, status=ArticleStatus.REVIEW, published=None)
+    drafts = ArticleFactory.create_batch(2, status=ArticleStatus.REVIEW)
     row = link(drafts[0], ConditionFactory())
     assert row.published is None
 
@@ -79,7 +78,7 @@ def test_reviewer_publishes_from_the_changelist_and_the_link_dates_follow(review
     for article in drafts:
         article.refresh_from_db()
         assert article.status == ArticleStatus.PUBLISHED
-        assert article.published is not None  # stamped when it had none
+        assert article.published is not None
         assert article.published_by == reviewer
         assert article.status_changed_at is not None
     row.refresh_from_db()
@@ -120,6 +119,10 @@ def test_publishing_from_the_change_form_goes_through_the_service(reviewer, revi
     article = ArticleFactory(status=ArticleStatus.REVIEW, published=None)
     row = link(article, DrugFactory())
     response = reviewer_client.post(change_url(article), article_form_data(article, status="published"))
+    assert response.status_code == 200  # never dated today: the editor sets the date first
+    assert "Set the date the source published it before publishing" in response.content.decode()
+    dated = article_form_data(article, status="published", published_0="2020-02-03", published_1="10:00:00")
+    response = reviewer_client.post(change_url(article), dated)
     assert response.status_code == 302, response.context["adminform"].form.errors
     article.refresh_from_db()
     assert (article.status, article.published_by) == (ArticleStatus.PUBLISHED, reviewer)
@@ -185,16 +188,17 @@ def test_links_inline_shows_status_and_context_and_records_the_review(editor, ed
     assert good.reviewed_by is None  # untouched rows are not "reviewed"
 
 
-def test_editor_adds_a_link_with_the_autocomplete_inline(editor, editor_client):
+def test_reviewer_adds_a_link_with_the_autocomplete_inline(reviewer, reviewer_client):
+    # (A published article's links are a Reviewer's to change: tests/test_review_bypass.py.)
     article = services.publish(article=ArticleFactory())
     drug = DrugFactory(name="Ruxolitinib")
-    response = editor_client.post(change_url(article), with_new_drug_link(article, drug))
+    response = reviewer_client.post(change_url(article), with_new_drug_link(article, drug))
     assert response.status_code == 302
     row = ArticleDrug.objects.get(article=article, drug=drug)
-    assert (row.origin, row.status, row.reviewed_by) == (LinkOrigin.EDITOR, LinkStatus.CONFIRMED, editor)
+    assert (row.origin, row.status, row.reviewed_by) == (LinkOrigin.EDITOR, LinkStatus.CONFIRMED, reviewer)
     article.refresh_from_db()
     assert row.published == article.published  # public at once, like every link of a public article
-    page = editor_client.get(change_url(article)).content.decode()
+    page = reviewer_client.get(change_url(article)).content.decode()
     assert 'data-ajax--url="/admin/autocomplete/"' in page  # the add row is an autocomplete, not a select
 
 

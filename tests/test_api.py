@@ -2,6 +2,7 @@
 
 import pytest
 import yaml
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -112,6 +113,7 @@ def test_article_detail_shape(client, world):
         "journal": None,
         "trial_ids": ["NCT01234567"],
         "doi": None,
+        "pmid": None,
     }
     assert data["canonical"] is None
     assert data["copies"] == [{"slug": world.copy_story.slug, "source": "Copy Desk"}]
@@ -167,7 +169,8 @@ def test_search_shape(client, world):
     }
     assert data["query"] == "Jakafi" and data["count"] == 3 and data["suggestion"] is None
     first = data["results"][0]
-    assert set(first) == ARTICLE_KEYS | {"snippet", "why", "score"}
+    assert set(first) == ARTICLE_KEYS | {"snippet", "why", "score", "missing"}
+    assert first["missing"] == []
     assert first["slug"] == world.jakafi_story.slug
     assert "<mark>Jakafi</mark>" in first["snippet"]
     assert "you searched Jakafi, a brand name of Ruxolitinib" in first["why"]
@@ -204,7 +207,8 @@ def test_search_junk_is_an_empty_result(client, world, query):
 
 
 def _queries(client, name, **params):
-    client.get(reverse(f"api:{name}"), params)
+    client.get(reverse(f"api:{name}"), params)  # warm per-process caches
+    caches["search"].clear()  # but not the cached answers: the work itself (tests/test_caching.py)
     with CaptureQueriesContext(connection) as context:
         response = client.get(reverse(f"api:{name}"), params)
     assert response.status_code == 200
@@ -226,8 +230,9 @@ def test_api_query_counts_do_not_grow_with_results(client, world):
         "drug-list": _queries(client, "drug-list"),
     }
     assert before == after
-    assert after["article-list"] == 6  # drug slug, count, page, three link tables
-    assert after["drug-list"] == 2  # count, page with article counts
+    # + 1 each: the content stamp (newsbase.httpcache)
+    assert after["article-list"] == 7  # drug slug, count, page, three link tables
+    assert after["drug-list"] == 3  # count, page with article counts
 
 
 def test_schema_builds_and_lists_every_path(client):
@@ -270,3 +275,10 @@ def test_merged_away_entity_answers_301_with_the_survivor(client, world, kind, a
     assert response.status_code == 301
     assert response["Location"] == reverse(f"api:{kind}-detail", args=[survivor_slug]) + "?format=json"
     assert get(client, f"{kind}-detail", "never-existed").status_code == 404
+
+
+def test_search_results_say_what_they_lack(client, world):
+    data = client.get("/api/search/", {"q": "jakafi heart attack"}).json()
+    assert data["count"] > 0
+    assert all(result["missing"] for result in data["results"])
+    assert any(result["missing"] == ["heart attack"] for result in data["results"])

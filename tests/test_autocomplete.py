@@ -74,3 +74,22 @@ def test_autocomplete_uses_two_queries(world, django_assert_num_queries):
         assert suggest("rux")
     with django_assert_num_queries(0):
         assert suggest("?!") == []
+
+
+def test_exact_match_then_popularity_and_no_non_disease_descriptor(db):
+    """Issue 14, item 11: an exact match first, then the most written-about; a MeSH descriptor
+    outside the health branches (a research method, under E/F04) is never offered."""
+    from .factories import ConditionFactory
+
+    cyst = ConditionFactory(name="Testbreast Cyst", tree_numbers=["C17.800.100"])
+    cancer = ConditionFactory(name="Testbreast Cancerous Growth", tree_numbers=["C04.588.180"])
+    method = ConditionFactory(name="Testbreast Scale", tree_numbers=["F04.100.200"])
+    own = ConditionFactory(name="Testbreast C", tree_numbers=[])  # an editor's condition, exact match
+    for i in range(3):
+        story(f"Cancer story {i}", "A story.", links=[(cancer, {})])
+    story("Cyst story", "A story.", links=[(cyst, {})])
+    story("Method story", "A story.", links=[(method, {})])
+    names = [s.name for s in suggest("testbreast c")]
+    assert names[0] == own.name  # exact match beats popularity
+    assert names[1:] == [cancer.name, cyst.name]  # then the most written-about, though longer
+    assert method.name not in [s.name for s in suggest("testbreast")]

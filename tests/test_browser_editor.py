@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from articles import services
 from articles.models import (
@@ -21,7 +22,7 @@ from articles.models import (
     Origin,
 )
 
-from .admin_support import PASSWORD
+from .admin_support import PASSWORD, ensure_roles
 
 # serialized_rollback: the roles the data migration creates survive other tests' flushes.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -35,12 +36,15 @@ def newsroom(live_server, load_vocabulary_subset):
         conditions={"Alopecia Areata", "Alopecia"},
         institutions={"Columbia University", "Columbia University Irving Medical Center", "Nature Medicine"},
     )
+    ensure_roles()
     user = get_user_model().objects.create_user("rita", "rita@example.org", PASSWORD, is_staff=True)
     user.groups.set([Group.objects.get(name="Reviewer")])
     duplicate = Condition.objects.create(name="Patchy alopecia", slug="patchy-alopecia", origin=Origin.EDITOR)
     ConditionAlias.objects.create(condition=duplicate, text="Patchy alopecia")
     older = services.publish(
-        article=Article.objects.create(title="An older story on patchy hair loss", slug="older", body="Text.")
+        article=Article.objects.create(
+            title="An older story on patchy hair loss", slug="older", body="Text.", published=timezone.now()
+        )
     )
     ArticleCondition.objects.create(article=older, condition=duplicate, status=LinkStatus.CONFIRMED)
     services.sync_link_dates(article_ids=[older.pk])
@@ -137,6 +141,16 @@ def test_an_editors_day(browser, newsroom, artifacts_dir, scraped_article_path):
 
     # Publish.
     page.goto(newsroom.url + "/admin/articles/article/")
+    article.refresh_from_db()
+    if article.published is None:  # the page states no date: publishing waits for the editor's
+        run_action(page, article.title, "publish_articles")
+        page.get_by_text(re.compile("has no publication date")).wait_for()
+        screenshot("publish-refused-without-date")
+        page.goto(newsroom.url + f"/admin/articles/article/{article.pk}/change/")
+        page.fill("#id_published_0", "2019-06-01")
+        page.fill("#id_published_1", "09:00:00")
+        page.get_by_role("button", name="Save", exact=True).click()
+        page.goto(newsroom.url + "/admin/articles/article/")
     run_action(page, article.title, "publish_articles")
     page.get_by_text("1 article published.").wait_for()
     screenshot("published")

@@ -15,6 +15,7 @@ from articles.models import (
     Condition,
     Drug,
     Institution,
+    StoryWord,
 )
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +66,9 @@ def test_load_demo_creates_linked_articles_and_is_idempotent(demo_site):
     for record in copies:
         assert Article.objects.get(slug=record["slug"]).canonical.slug == record["copy_of"]
     assert not ArticleDrug.objects.public().filter(article__status=ArticleStatus.DRAFT).exists()
+    # The typo lexicon holds the published stories' words, so a slip on one is corrected.
+    assert StoryWord.objects.count() > 100
+    assert "story words for typos" in demo_site
 
     out = io.StringIO()
     call_command("load_demo", stdout=out)
@@ -150,6 +154,8 @@ def test_entity_pages_show_ids_aliases_and_articles(client, demo_site):
 
     unlinked = Condition.objects.get(name="Alopecia")
     html = client.get(unlinked.get_absolute_url()).content.decode()
+    assert "Articles about Alopecia and narrower conditions" in html  # by default, as search
+    html = client.get(unlinked.get_absolute_url(), {"narrower": "0"}).content.decode()
     assert "no articles yet" in html
 
 

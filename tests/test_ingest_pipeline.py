@@ -98,7 +98,8 @@ def test_bad_records_are_named_and_good_ones_imported(tmp_path):
 
 
 def test_running_the_same_import_again_changes_nothing(tmp_path):
-    path = write_jsonl(tmp_path / "a.jsonl", [{"title": "Hair regrows", "body": STORY, "url": "https://a.example/1"}])
+    record = {"title": "Hair regrows", "body": STORY, "url": "https://a.example/1", "published": "2021-04-05"}
+    path = write_jsonl(tmp_path / "a.jsonl", [record])
     assert run(path, "--publish")[0] == 0
     snapshot = list(Article.objects.values()), list(ArticleDrug.objects.values())
     code, out, _ = run(path, "--publish")
@@ -135,12 +136,12 @@ def test_dry_run_saves_nothing(tmp_path):
     assert not Article.objects.exists()
 
 
-def test_same_text_under_another_url_is_a_duplicate(tmp_path):
+def test_same_text_from_the_same_outlet_under_another_url_is_a_duplicate(tmp_path):
     path = write_jsonl(
         tmp_path / "a.jsonl",
         [
-            {"title": "Hair regrows", "body": STORY, "url": "https://a.example/1"},
-            {"title": "Hair regrows!", "body": STORY.upper(), "url": "https://b.example/9"},
+            {"title": "Hair regrows", "body": STORY, "url": "https://a.example/1", "source": "Outlet A"},
+            {"title": "Hair regrows!", "body": STORY.upper(), "url": "https://a.example/9", "source": "Outlet A"},
         ],
     )
     code, out, _ = run(path)
@@ -263,19 +264,28 @@ def test_a_record_that_fails_while_saving_leaves_nothing(monkeypatch):
     report = import_records(
         read_records(
             [
-                {"title": "Before", "body": OTHER},
-                {"title": "Broken", "body": STORY},
-                {"title": "After", "body": OTHER.replace("Semaglutide", "Wegovy")},
+                {"title": "Before", "body": OTHER, "published": "2021-04-05"},
+                {"title": "Broken", "body": STORY, "published": "2021-04-05"},
+                {"title": "After", "body": OTHER.replace("Semaglutide", "Wegovy"), "published": "2021-04-05"},
+                {
+                    "title": "After again",
+                    "body": OTHER.replace("Semaglutide", "Wegovy"),
+                    "url": "https://b.example/",
+                    "published": "2021-04-05",
+                },
             ]
         ),
         publish=True,
     )
-    assert [i.status for i in report.items] == ["created", "failed", "created"]
+    # "After" is a lightly edited "Before" (a copy of it); "After again" the same text elsewhere.
+    assert [i.status for i in report.items] == ["created", "failed", "syndicated", "syndicated"]
     assert "disk full" in report.items[1].message and report.items[1].where == "record 2"
-    assert sorted(Article.objects.values_list("title", flat=True)) == ["After", "Before"]
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["After", "After again", "Before"]
+    before = Article.objects.get(title="Before")
+    assert set(before.copies.values_list("title", flat=True)) == {"After", "After again"}
     assert not ArticleDrug.objects.filter(article__title="Broken").exists()
     assert not Article.history.filter(title="Broken").exists()
-    assert ArticleDrug.objects.filter(origin=LinkOrigin.AUTO).count() == 2
+    assert ArticleDrug.objects.filter(origin=LinkOrigin.AUTO).count() == 3
     assert all(link.published is not None for link in ArticleDrug.objects.all())
 
 

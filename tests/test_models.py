@@ -213,15 +213,20 @@ def test_link_rows_carry_the_published_date_only_while_public():
     assert ArticleDrug.objects.public().count() == 0
 
 
-def test_publishing_without_date_stamps_now_and_who():
+def test_publishing_without_date_is_refused_never_dated_today():
     from django.contrib.auth import get_user_model
 
     editor = get_user_model().objects.create_user("reviewer")
     article = ArticleFactory(published=None)
+    with pytest.raises(services.MissingDateError, match="no publication date"):
+        services.publish(article=article, by=editor)
+    article.refresh_from_db()
+    assert (article.status, article.published) == (ArticleStatus.DRAFT, None)
+    when = timezone.now() - datetime.timedelta(days=900)
+    article.published = when
     services.publish(article=article, by=editor)
     article.refresh_from_db()
-    assert article.status == ArticleStatus.PUBLISHED
-    assert article.published is not None and article.published_by == editor
+    assert (article.status, article.published, article.published_by) == (ArticleStatus.PUBLISHED, when, editor)
     assert article.status_changed_at is not None
 
 

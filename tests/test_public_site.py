@@ -9,9 +9,20 @@ import datetime
 import re
 
 import pytest
+from django.urls import reverse
 
 from articles import mesh, services
-from articles.models import ArticleDrug, ArticleStatus, ArticleTrial, EntityRedirect, LinkStatus, StudyType
+from articles.models import (
+    AliasKind,
+    ArticleDrug,
+    ArticleStatus,
+    ArticleTrial,
+    DrugAlias,
+    EntityRedirect,
+    InstitutionAlias,
+    LinkStatus,
+    StudyType,
+)
 
 from .factories import ConditionFactory, DrugFactory, InstitutionFactory
 from .searchkit import build_world, story
@@ -215,7 +226,7 @@ def test_condition_articles_filter_with_the_shared_filterset(client, world, many
         ({"published_after": "yesterday"}, "Published on or after"),
         ({"year": "99999"}, "Year:"),
         ({"q": "x" * 400}, "Keep the search under 300 characters"),
-        ({"narrower": "banana"}, "Narrower conditions: use narrower=1 to include them"),
+        ({"narrower": "banana"}, "Narrower conditions: use narrower=0 for this condition only"),
         ({"ordering": "body"}, "Order:"),
     ],
 )
@@ -247,27 +258,28 @@ def test_condition_parents_children_and_narrower_toggle(client, world):
     assert "Skin and Connective Tissue Diseases <span" in broader and ">4</span>" in broader
     assert "Pathological Conditions, Signs and Symptoms <span" in broader  # C23.300.035
 
-    # The toggle: the condition alone, or with its narrower conditions.
-    assert 'aria-current="page">Alopecia only <span class="count">1</span>' in alopecia
-    assert (
-        'href="/conditions/alopecia/?narrower=1">Include narrower conditions <span class="count">4</span>' in alopecia
-    )
-    assert listed(alopecia) == [world.alopecia_story.get_absolute_url()]
-    response, wide = get(client, world.alopecia.get_absolute_url(), narrower=1)
-    assert response.status_code == 200
+    # The toggle: with its narrower conditions (the default, as search), or the condition alone.
+    assert 'aria-current="page">With narrower conditions <span class="count">4</span>' in alopecia
+    assert 'href="/conditions/alopecia/?narrower=0">Only Alopecia <span class="count">1</span>' in alopecia
+    wide = alopecia
     assert listed(wide) == paths([world.copy_story, world.jakafi_story, world.olumiant_story, world.alopecia_story])
     assert "Articles about Alopecia and narrower conditions" in wide
-    assert 'aria-current="page">Include narrower conditions' in wide
     assert head(wide).canonical == "http://testserver/conditions/alopecia/"
+    assert listed(get(client, world.alopecia.get_absolute_url(), narrower=1)[1]) == listed(wide)  # said explicitly
+    response, only = get(client, world.alopecia.get_absolute_url(), narrower=0)
+    assert response.status_code == 200
+    assert listed(only) == [world.alopecia_story.get_absolute_url()]
+    assert 'aria-current="page">Only Alopecia' in only
     # With narrower ones, the side lists count over all of them (Alopecia Areata is a mention now).
     assert "Conditions in these articles" in wide
-    assert (
-        '<a href="/drugs/ruxolitinib/">Ruxolitinib</a> <a class="count" href="?narrower=1&amp;drug=ruxolitinib"' in wide
-    )
-    # Filtering within the wider set keeps the toggle.
-    _, html = get(client, world.alopecia.get_absolute_url(), narrower=1, drug="baricitinib")
+    assert '<a href="/drugs/ruxolitinib/">Ruxolitinib</a> <a class="count" href="?drug=ruxolitinib"' in wide
+    # Filtering within the wider set, or within the condition only, keeps the choice.
+    _, html = get(client, world.alopecia.get_absolute_url(), drug="baricitinib")
     assert listed(html) == [world.olumiant_story.get_absolute_url()]
-    assert '<input type="hidden" name="narrower" value="1">' in html
+    assert 'name="narrower"' not in html
+    _, html = get(client, world.alopecia.get_absolute_url(), narrower=0, drug="baricitinib")
+    assert listed(html) == []
+    assert '<input type="hidden" name="narrower" value="0">' in html
 
 
 def test_condition_page_names_ids_and_co_mentions(client, world):
@@ -290,6 +302,34 @@ def test_condition_page_names_ids_and_co_mentions(client, world):
     assert "hair loss" in also and "baldness" in also and "alopecia, androgenetic" not in also
 
 
+def test_other_names_lead_with_lay_terms_then_the_names_stories_use(client, world):
+    drug = DrugFactory(name="Quetoxamab", aliases=["Aaron compound", "Zed compound", "Mid compound"])
+    DrugAlias.objects.create(drug=drug, text="blue pill", kind=AliasKind.LAY)
+    for day in range(3):
+        story(
+            f"Story {day}",
+            f"Doctors tried zed compound on day {day}.",
+            days_ago=day + 1,
+            links=[(drug, {"text": "Zed compound"})],
+        )
+    story("Story mid", "Doctors tried Mid compound.", days_ago=9, links=[(drug, {"text": "Mid compound"})])
+    html = get(client, drug.get_absolute_url())[1]
+    assert between(html, "<strong>Also called:</strong>", "</p>").endswith(
+        "blue pill, Zed compound, Mid compound, Aaron compound"
+    )
+    # The same order on the search page's entity card.
+    card = between(get(client, reverse("articles:search"), q="Quetoxamab")[1], '<section class="cards"', "</section>")
+    assert "blue pill, Zed compound, Mid compound, Aaron compound" in card
+
+
+def test_also_called_shows_dotted_initials_once_in_the_plain_form(client, world):
+    agency = InstitutionFactory(name="U.S. Quietude Agency")
+    for text in ["QA", "Q.A.", "US Quietude Agency", "Quietude Agency"]:
+        InstitutionAlias.objects.create(institution=agency, text=text)
+    html = get(client, agency.get_absolute_url())[1]
+    assert between(html, "<strong>Also called:</strong>", "</p>").endswith("</strong> QA, Quietude Agency")
+
+
 def test_drug_page_brands_ids_conditions_articles_institutions(client, world):
     html = get(client, world.rux.get_absolute_url())[1]
     assert (
@@ -299,12 +339,11 @@ def test_drug_page_brands_ids_conditions_articles_institutions(client, world):
     assert '<a href="https://go.drugbank.com/drugs/DB08877" rel="external noopener">DB08877</a>' in html
     assert '<a href="https://medlineplus.gov/druginfo/meds/a621053.html" rel="external noopener">a621053</a>' in html
     conditions = between(html, "Conditions it is reported for", "</section>")
-    assert '<a href="/conditions/alopecia-areata/">Alopecia Areata</a> <a class="count" href="?condition=' in conditions
-    assert 'aria-label="2 articles: show them">2</a>' in conditions
+    # Reported for: named with the drug in one sentence (tests/test_drug_reports.py), counted in stories.
+    assert 'Alopecia Areata</a> <span class="count">2 stories</span>' in conditions
     institutions = between(html, "Institutions in these articles", "</section>")
     assert "Columbia University</a>" in institutions and 'aria-label="1 article: show them">1</a>' in institutions
     assert 'title="Show the 1 article that mentions Columbia University"' in institutions
-    assert 'title="Show the 2 articles that mention Alopecia Areata"' in conditions
     # Published articles with a visible link: not the draft, not the one whose link an editor rejected.
     assert listed(html) == paths([world.copy_story, world.jakafi_story, world.cream_story])
     assert '<span class="badge">syndicated copy</span>' in html
@@ -331,12 +370,14 @@ def test_entity_without_articles_says_so(client, world, kind):
     assert head(html).description.startswith("0 news articles")
 
 
-def test_condition_without_its_own_articles_points_to_its_narrower_ones(client, world):
+def test_condition_without_its_own_articles_lists_its_narrower_ones(client, world):
     parent = ConditionFactory(name="Hairlessness", tree_numbers=["C17.800.329.937.500"])
     child = ConditionFactory(name="Patchy Hairlessness", tree_numbers=["C17.800.329.937.500.100"])
-    story("Patches", "Patchy hairlessness.", links=[(child, {})])
+    patches = story("Patches", "Patchy hairlessness.", links=[(child, {})])
     html = get(client, parent.get_absolute_url())[1]
-    link = f'<a href="{parent.get_absolute_url()}?narrower=1">1 about narrower conditions</a>'
+    assert listed(html) == [patches.get_absolute_url()]  # by default, as search does
+    html = get(client, parent.get_absolute_url(), narrower=0)[1]
+    link = f'<a href="{parent.get_absolute_url()}">1 about narrower conditions</a>'
     assert f"Hairlessness — no articles yet; {link}." in html
 
 
@@ -444,7 +485,7 @@ def test_article_page_evidence_labels_and_caution_for_three_patients(client, wor
     article.save()
     ArticleTrial.objects.create(article=article, registry_id="NCT01950780")
     html = get(client, article.get_absolute_url())[1]
-    evidence = between(html, '<section class="evidence-box"', "</section>")
+    evidence = between(html, '<aside class="evidence-box"', "</aside>")
     labels = dict(re.findall(r"<dt>([^<]+)</dt><dd>(.*?)</dd>", evidence))
     assert labels["Study type"] == "Case series"
     assert labels["Participants"] == "3"
@@ -468,7 +509,7 @@ def test_article_page_cautions_mice_and_not_a_large_trial(client, world):
     trial.study_type, trial.participants, trial.trial_phase = StudyType.RCT, 1200, 3
     trial.save()
     html = get(client, trial.get_absolute_url())[1]
-    evidence = between(html, '<section class="evidence-box"', "</section>")
+    evidence = between(html, '<aside class="evidence-box"', "</aside>")
     assert "<dd>Randomised controlled trial, phase 3</dd>" in evidence and "<dd>1,200</dd>" in evidence
     assert 'class="caution' not in evidence
     # No evidence stated at all: no box.

@@ -8,7 +8,16 @@ from django.urls import reverse
 
 from articles.models import Article, ArticleStatus, Condition, Drug, Institution
 
-from .admin_support import action, change_url, changelist_url, client_for, delete_url, history_url, make_user
+from .admin_support import (
+    ARTICLE_INLINE_PREFIXES,
+    action,
+    change_url,
+    changelist_url,
+    client_for,
+    delete_url,
+    history_url,
+    make_user,
+)
 from .factories import ArticleFactory, ConditionFactory, DrugFactory, link
 
 pytestmark = pytest.mark.django_db
@@ -19,18 +28,24 @@ CURATED = [
     "articlecondition",
     "articledrug",
     "articleinstitution",
+    "articledrugclass",
     "articletrial",
     "condition",
     "conditionalias",
     "conditiontreenumber",
     "drug",
     "drugalias",
+    "drugconditionreport",
+    "drugclass",
+    "drugclassalias",
+    "drugclassmember",
     "institution",
     "institutionalias",
     "source",
 ]
 EDITOR = {"import_articles", "view_entityredirect"} | {f"{a}_{m}" for m in CURATED for a in ("view", "add", "change")}
-REVIEWER = EDITOR | {"publish_article", "merge_condition", "merge_drug", "merge_institution"}
+EDITOR |= {"view_feed", "add_feed", "change_feed", "view_feeditem"}  # following outlets (issue 15)
+REVIEWER = EDITOR | {"publish_article", "merge_condition", "merge_drug", "merge_institution", "delete_feed"}
 REVIEWER |= {f"delete_{m}" for m in CURATED}
 
 
@@ -98,8 +113,7 @@ def test_editor_cannot_publish_through_the_change_form(editor_client):
     assert article.status == ArticleStatus.REVIEW
 
 
-INLINE_PREFIXES = [f"{kind}_links{suffix}" for kind in ("condition", "drug", "institution") for suffix in ("", "-2")]
-INLINE_PREFIXES.append("trials")
+INLINE_PREFIXES = ARTICLE_INLINE_PREFIXES
 
 
 def test_editor_cannot_unpublish_a_published_article(editor_client):

@@ -32,7 +32,7 @@ def test_search_page_shows_card_results_snippet_why_and_facets(client, world):
     assert "Brand names:</strong> Jakafi, Jakavi, Opzelura" in html
     assert "you searched Jakafi, a brand name of Ruxolitinib" in html
     assert "<mark>Jakafi</mark>" in html
-    assert 'aria-labelledby="facets-h"' in html and 'Alopecia Areata</a> <span class="count">2</span>' in html
+    assert '<h2 id="facets-h">' in html and 'Alopecia Areata</a> <span class="count">2</span>' in html
 
 
 def test_facet_links_narrow_and_can_be_removed(client, world):
@@ -88,11 +88,36 @@ def test_bad_input_is_a_400_with_a_message(client, world, params, message):
     assert message in html.replace("&#x27;", "'").replace("&ldquo;", "“")
 
 
-@pytest.mark.parametrize("query", ["", "?!…", '" OR 1=1 --', "NEAR(", "*", "😀", "ибупрофен", "a" * 300])
+@pytest.mark.parametrize("query", ["?!…", '" OR 1=1 --', "NEAR(", "*", "😀", "ибупрофен", "a" * 300])
 def test_junk_queries_are_an_empty_result(client, world, query):
     response, html = page(client, q=query)
     assert response.status_code == 200
     assert "0 articles" in html or "Type the name of a drug" in html
+
+
+def test_search_page_has_one_h1_before_the_results(client, world):
+    _, html = page(client, q="Jakafi")
+    assert html.count("<h1") == 1
+    assert html.index("<h1") < html.index('id="results-h"')
+
+
+@pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "   "}, {"q": "?!…"}])
+def test_empty_query_shows_the_search_page_not_zero_articles(client, world, params, django_assert_num_queries):
+    # One query: the content stamp behind the page's HTTP validators (newsbase.httpcache); no search.
+    with django_assert_num_queries(1):
+        response, html = page(client, **params)
+    assert response.status_code == 200
+    assert "<h1" in html and "Type the name of a drug" in html
+    assert "0 articles" not in html and 'id="results-h"' not in html
+    # A filter alone still lists what it selects.
+    _, html = page(client, q="", drug=world.rux.slug)
+    assert 'id="results-h"' in html and "0 articles" not in html
+
+
+@pytest.mark.parametrize("typed", ["Alzheimer's", "alzheimer’s"])
+def test_you_searched_keeps_the_readers_own_text(client, world, typed):
+    _, html = page(client, q=typed)
+    assert f"you searched {typed}, " in html.replace("&#x27;", "'")
 
 
 def test_page_past_the_end_is_404_and_pages_link_with_filters(client, world):

@@ -123,3 +123,76 @@ def test_numpy_is_loaded_only_for_a_typo_lookup_in_memory():
         timeout=60,
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_a_typo_between_two_close_names_goes_to_the_one_more_stories_use(db):
+    from articles.search.query import parse
+    from articles.search.resolve import correct_typos, resolve
+
+    from .factories import DrugFactory
+    from .searchkit import story
+
+    common = DrugFactory(name="Corvatinib")
+    rare = DrugFactory(name="Korvatinib")
+    for n in range(3):
+        story(f"Corvatinib study {n}", "Corvatinib was given daily.", links=[(common, {})])
+    story("Korvatinib study", "Korvatinib was given daily.", links=[(rare, {})])
+    query = parse("orvatinib")
+    corrected = correct_typos(query, resolve(query))
+    assert corrected is not None and corrected.suggestion == "corvatinib"
+
+
+def test_a_typo_goes_to_a_name_stories_use_rather_than_a_closer_one_none_uses(db):
+    from articles.search.query import parse
+    from articles.search.resolve import correct_typos, resolve
+
+    from .factories import ConditionFactory
+    from .searchkit import story
+
+    ConditionFactory(name="Velmapetrosis")  # closer to the typo (96), in no story
+    used = ConditionFactory(name="Velmaporosis")  # 92, in two
+    for n in range(2):
+        story(f"Velmaporosis study {n}", "Velmaporosis was studied.", links=[(used, {})])
+    query = parse("velmaperosis")
+    corrected = correct_typos(query, resolve(query))
+    assert corrected.corrected and corrected.suggestion == "velmaporosis"
+    assert [m.entity.name for m in corrected.matches] == ["Velmaporosis"]
+
+
+def test_a_looser_typo_is_used_when_stories_use_the_name_and_only_offered_when_none_do(db):
+    from articles.search.query import parse
+    from articles.search.resolve import correct_typos, resolve
+
+    from .factories import DrugFactory
+    from .searchkit import story
+
+    query = parse("korvalimumab")  # two letters swapped: similarity 83, under FUZZY_CONFIDENT
+    drug = DrugFactory(name="Korvilamumab")
+    corrected = correct_typos(query, resolve(query))
+    assert corrected.suggestion == "korvilamumab" and not corrected.corrected  # no story: offered only
+    story("Korvilamumab trial", "Korvilamumab was given.", links=[(drug, {})])
+    corrected = correct_typos(query, resolve(query))
+    assert corrected.corrected and [m.entity.name for m in corrected.matches] == ["Korvilamumab"]
+
+
+def test_a_typo_of_a_word_two_entities_share_names_both_the_unambiguous_one_first(db):
+    from articles.models import AliasKind, InstitutionAlias, InstitutionKind
+    from articles.search.query import parse
+    from articles.search.resolve import correct_typos, resolve
+
+    from .factories import ConditionFactory, InstitutionFactory
+    from .searchkit import story
+
+    condition = ConditionFactory(name="Velmaporosis Mellitus", aliases=["velmaporosis"])
+    journal = InstitutionFactory(name="Velmaporosis", kind=InstitutionKind.JOURNAL)
+    # A journal named by the disease's word: its name links only where the context says so.
+    InstitutionAlias.objects.create(institution=journal, text="Velmaporosis", kind=AliasKind.NAME, is_ambiguous=True)
+    for n in range(2):
+        story(f"Velmaporosis study {n}", "Velmaporosis was studied.", links=[(condition, {}), (journal, {})])
+    exact = resolve(parse("velmaporosis"))
+    assert [m.entity.name for m in exact.matches] == ["Velmaporosis Mellitus", "Velmaporosis"]
+    query = parse("velmaporossis")
+    corrected = correct_typos(query, resolve(query))
+    # Both names share the corrected word: that is one correction, not two rival ones.
+    assert corrected.corrected and corrected.suggestion == "velmaporosis"
+    assert [m.entity.name for m in corrected.matches] == ["Velmaporosis Mellitus", "Velmaporosis"]

@@ -1,16 +1,17 @@
 """Articles and sources: the workflow (draft → in review → published → withdrawn) runs
 through articles.services, from the actions and from the change form alike."""
 
+import functools
+import operator
 from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
-from django.forms.models import BaseInlineFormSet
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from .. import services
 from ..models import (
@@ -18,13 +19,22 @@ from ..models import (
     Article,
     ArticleStatus,
     ArticleTrial,
+    DrugConditionReport,
     LinkOrigin,
     LinkStatus,
     Source,
 )
 from .base import CuratedAdmin, context_window, count_of, mention_context, mention_without_offset
-from .importing import import_view
+from .importing import import_view, job_view
 from .links import admin_url
+from .review import (
+    ArticleRowForm,
+    ArticleRowsInlineMixin,
+    CanPublishFormMixin,
+    changed_from_saved,
+    is_published,
+    locked_for,
+)
 
 
 def touches_public(current, target):
@@ -49,18 +59,8 @@ class SourceAdmin(CuratedAdmin):
 # --------------------------------------------------------------------------- link inlines
 
 
-class ParentCachingFormSet(BaseInlineFormSet):
-    """Rows know their article without a query each (their labels and context use it)."""
-
-    def _construct_form(self, i, **kwargs):
-        form = super()._construct_form(i, **kwargs)
-        setattr(form.instance, self.fk.name, self.instance)
-        return form
-
-
-class LinkInline(admin.TabularInline):
+class LinkInline(ArticleRowsInlineMixin, admin.TabularInline):
     extra = 0
-    formset = ParentCachingFormSet
 
 
 class LinkListInline(LinkInline):
@@ -152,7 +152,7 @@ class NewLinkInline(LinkInline):
 
 
 def link_inlines(link_model):
-    noun = link_model.entity_field
+    noun = link_model._meta.get_field(link_model.entity_field).verbose_name  # "drug class"
     listed = type(
         f"{link_model.__name__}Inline",
         (LinkListInline,),
@@ -166,7 +166,7 @@ def link_inlines(link_model):
     return [listed, adding]
 
 
-class ArticleTrialInline(admin.TabularInline):
+class ArticleTrialInline(ArticleRowsInlineMixin, admin.TabularInline):
     model = ArticleTrial
     extra = 0
     fields = ["registry_id"]
@@ -184,8 +184,8 @@ class ArticleAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The status saved now (a revert's instance carries an old one).
         pk = self.instance.pk
-        saved = Article.objects.filter(pk=pk).values_list("status", flat=True).first() if pk else None
-        self.saved_status = saved or ArticleStatus.DRAFT
+        self.saved = Article.objects.filter(pk=pk).first() if pk else None
+        self.saved_status = self.saved.status if self.saved else ArticleStatus.DRAFT
         if "status" in self.fields:  # only the steps this user may take from here
             self.fields["status"].choices = [
                 (value, label)
@@ -205,13 +205,25 @@ class ArticleAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         target = cleaned.get("status", self.instance.status)
+        if target != self.saved_status and touches_public(self.saved_status, target) and not self.can_publish:
+            raise ValidationError("Only a reviewer can publish or withdraw an article.")
+        if is_published(self.saved) and not self.can_publish and changed_from_saved(self, self.saved):
+            # Review can't be bypassed: what readers see of a published story changes only with a Reviewer.
+            raise ValidationError(services.published_needs_reviewer(self.saved))
         if target == self.saved_status:
             return cleaned
-        if touches_public(self.saved_status, target) and not self.can_publish:
-            raise ValidationError("Only a reviewer can publish or withdraw an article.")
         if target == ArticleStatus.PUBLISHED and "published" in self.fields and not cleaned.get("published"):
-            cleaned["published"] = timezone.now()  # as services.set_status does
-        probe = Article(title=cleaned.get("title") or self.instance.title, status=self.saved_status)
+            # Never today by default: the editor sets the date the source published it.
+            self.add_error(
+                "published",
+                "Set the date the source published it before publishing (a story is never dated today by default).",
+            )
+            return cleaned
+        probe = Article(
+            title=cleaned.get("title") or self.instance.title,
+            status=self.saved_status,
+            published=cleaned.get("published", self.instance.published),
+        )
         try:
             services.check_transition(article=probe, status=target)
         except services.WorkflowError as exc:
@@ -237,11 +249,11 @@ class ToReviewFilter(admin.SimpleListFilter):
     def _any_link(**filters):
         # EXISTS per link table (measured against IN and UNION: as fast on PostgreSQL, far faster on SQLite).
         exists = [Exists(m.objects.filter(article=OuterRef("pk"), **filters)) for m in LINK_MODELS]
-        return exists[0] | exists[1] | exists[2]
+        return functools.reduce(operator.or_, exists)
 
 
 @admin.register(Article)
-class ArticleAdmin(CuratedAdmin):
+class ArticleAdmin(CanPublishFormMixin, CuratedAdmin):
     form = ArticleAdminForm
     list_display = ["title", "source", "published", "status", "to_review", "copy_of"]
     list_filter = [
@@ -270,7 +282,7 @@ class ArticleAdmin(CuratedAdmin):
     # -- permissions
 
     def has_publish_permission(self, request):
-        return request.user.has_perm("articles.publish_article")
+        return services.may_publish(request.user)
 
     def has_import_permission(self, request):
         return request.user.has_perm("articles.import_articles")
@@ -281,15 +293,24 @@ class ArticleAdmin(CuratedAdmin):
             self.admin_site.admin_view(partial(import_view, self)),
             name="articles_article_import",
         )
-        return [importer, *super().get_urls()]
+        job = path(
+            "import/jobs/<int:job_id>/",
+            self.admin_site.admin_view(partial(job_view, self)),
+            name="articles_article_import_job",
+        )
+        return [importer, job, *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
         extra = {"can_import": self.has_import_permission(request), **(extra_context or {})}
         return super().changelist_view(request, extra)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"can_publish": self.has_publish_permission(request)})
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if locked_for(request, obj):
+            (name, options), *rest = fieldsets
+            notice = "Published: only a Reviewer can change this article (ask one, or to have it withdrawn)."
+            fieldsets = [(name, {**options, "description": notice}), *rest]
+        return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -336,11 +357,11 @@ class ArticleAdmin(CuratedAdmin):
                 '<a href="{}?article={}&amp;review=all">{} links</a>',
                 reverse(f"admin:articles_{link_model._meta.model_name}_changelist"),
                 article.pk,
-                link_model.entity_field,
+                link_model._meta.get_field(link_model.entity_field).verbose_name,
             )
             for link_model in LINK_MODELS
         ]
-        return format_html("{} · {} · {}", *rows)
+        return format_html_join(" · ", "{}", ((row,) for row in rows))
 
     # -- saving: status changes go through the workflow service
 
@@ -371,6 +392,9 @@ class ArticleAdmin(CuratedAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        if change and {"title", "body"} & set(form.changed_data):
+            # After the inlines (they hold link rows loaded before the edit).
+            services.refresh_link_mentions(article=form.instance, by=request.user)
         # New links get the article's public date (or none) like every other link.
         services.sync_link_dates(article_ids=[form.instance.pk])
 
@@ -410,7 +434,8 @@ class ArticleAdmin(CuratedAdmin):
 
 
 @admin.register(ArticleTrial)
-class ArticleTrialAdmin(CuratedAdmin):
+class ArticleTrialAdmin(CanPublishFormMixin, CuratedAdmin):
+    form = ArticleRowForm
     list_display = ["registry_id", "article"]
     list_select_related = ["article"]
     search_fields = ["registry_id"]
@@ -418,3 +443,19 @@ class ArticleTrialAdmin(CuratedAdmin):
 
     def changelist_queryset(self, request, queryset):
         return queryset.defer("article__body", "article__summary")
+
+
+@admin.register(DrugConditionReport)
+class DrugConditionReportAdmin(admin.ModelAdmin):
+    """An editor confirms that a story reports a drug for a condition (the drug page's "Conditions
+    it is reported for"); the machine's rows come from one sentence naming both and are
+    recomputed when the story's text changes."""
+
+    list_display = ["drug", "condition", "article", "origin"]
+    list_filter = ["origin"]
+    list_select_related = ["drug", "condition", "article"]
+    autocomplete_fields = ["article", "drug", "condition"]
+    readonly_fields = ["origin"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("article__body", "article__summary")

@@ -1,6 +1,7 @@
 """Pieces every NewsBase admin shares: history with a server-side revert check, lean
 changelists, counts as subqueries, and mentions shown in context."""
 
+from django import forms
 from django.contrib.admin.utils import NestedObjects
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
@@ -12,9 +13,17 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
-from ..text import normalize, squash_spaces
+from ..text import normalize, squash_spaces, unify_newlines
 
 CONTEXT_CHARS = 70  # characters shown each side of a mention
+
+
+class NewlineCharField(forms.CharField):
+    """A text field whose line endings are LF whatever the browser posts (CRLF from a
+    textarea): saving a form unchanged changes nothing, and offsets into the text hold."""
+
+    def to_python(self, value):
+        return unify_newlines(super().to_python(value))
 
 
 class LeanChangeList(ChangeList):
@@ -40,7 +49,10 @@ class CuratedAdmin(SimpleHistoryAdmin):
 
     show_full_result_count = False
     list_per_page = 50
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        models.TextField: {"form_class": NewlineCharField},
+    }
 
     def get_changelist(self, request, **kwargs):
         return LeanChangeList

@@ -1,4 +1,5 @@
-"""Conditions, drugs and institutions: found by any of their names, counted, merged."""
+"""Conditions, drugs, institutions and drug classes: found by any of their names, counted, merged
+(drug classes are edited, not merged)."""
 
 from urllib.parse import urlencode
 
@@ -22,6 +23,9 @@ from ..models import (
     ConditionTreeNumber,
     Drug,
     DrugAlias,
+    DrugClass,
+    DrugClassAlias,
+    DrugClassMember,
     EntityRedirect,
     Institution,
     InstitutionAlias,
@@ -57,6 +61,24 @@ class DrugAliasInline(AliasInline):
 
 class InstitutionAliasInline(AliasInline):
     model = InstitutionAlias
+
+
+class DrugClassAliasInline(AliasInline):
+    model = DrugClassAlias
+    fields = ["text", "kind", "match_case", "is_ambiguous", "origin"]
+
+
+class DrugClassMemberInline(admin.TabularInline):
+    model = DrugClassMember
+    extra = 1
+    fields = ["drug", "origin"]
+    readonly_fields = ["origin"]
+    autocomplete_fields = ["drug"]
+    verbose_name = "member drug"
+    verbose_name_plural = "member drugs"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("drug")
 
 
 class TreeNumberInline(admin.TabularInline):
@@ -124,6 +146,18 @@ class EntityAdmin(CuratedAdmin):
     ordering = ["name"]
     actions = ["merge_selected"]
     readonly_fields = ["vocabulary_key", "links_summary", "created_at", "updated_at"]
+
+    # Which text the public sees and which it never does (the model's fields carry no help).
+    FIELD_HELP = {
+        "description": ("Public description", "Public: shown on the site's page and in the API."),
+        "notes": ("Internal notes", "Internal: for editors only; never shown on the site or in the API."),
+    }
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.FIELD_HELP:
+            field.label, field.help_text = self.FIELD_HELP[db_field.name]
+        return field
 
     # -- search: the term is normalised like every alias, so "Jakafi", "JAKAFI" and
     # "jakafi®" find ruxolitinib; identifiers match exactly.
@@ -343,6 +377,30 @@ class DrugAdmin(EntityAdmin):
     extra_columns = ("drug_class",)
     list_filter = [ArticlesFilter, "origin"]
     inlines = [DrugAliasInline]
+    autocomplete_fields = ["ingredients"]  # a combination's ingredients, picked by name among 20k drugs
+
+
+@admin.register(DrugClass)
+class DrugClassAdmin(EntityAdmin):
+    """A class: its names, its broader class and its member drugs (added by name, found by any alias)."""
+
+    actions = []  # classes are few and curated: edited, not merged
+    extra_columns = ("parent", "member_count")
+    list_filter = [ArticlesFilter, "origin"]
+    autocomplete_fields = ["parent"]
+    inlines = [DrugClassAliasInline, DrugClassMemberInline]
+
+    def changelist_queryset(self, request, queryset):
+        return (
+            super()
+            .changelist_queryset(request, queryset)
+            .annotate(member_count=count_of(DrugClassMember, "drug_class"))
+            .select_related("parent")
+        )
+
+    @admin.display(description="drugs", ordering="member_count")
+    def member_count(self, drug_class):
+        return drug_class.member_count
 
 
 @admin.register(Institution)
@@ -392,6 +450,11 @@ class InstitutionAliasAdmin(AliasAdmin):
     pass
 
 
+@admin.register(DrugClassAlias)
+class DrugClassAliasAdmin(AliasAdmin):
+    pass
+
+
 @admin.register(ConditionTreeNumber)
 class ConditionTreeNumberAdmin(CuratedAdmin):
     list_display = ["number", "condition", "parent_number"]
@@ -426,6 +489,8 @@ class EntityRedirectAdmin(admin.ModelAdmin):
 
     @admin.display(description="now at")
     def target(self, redirect):
-        model = {"condition": Condition, "drug": Drug, "institution": Institution}[redirect.entity_type]
+        model = {"condition": Condition, "drug": Drug, "institution": Institution, "drugclass": DrugClass}[
+            redirect.entity_type
+        ]
         url = reverse(f"admin:articles_{model._meta.model_name}_change", args=[redirect.target_id])
         return format_html('<a href="{}">{} #{}</a>', url, model._meta.verbose_name, redirect.target_id)

@@ -17,11 +17,14 @@ from ..models import (
     LINK_MODELS,
     ArticleCondition,
     ArticleDrug,
+    ArticleDrugClass,
     ArticleInstitution,
+    ArticleStatus,
     LinkOrigin,
     LinkStatus,
 )
 from .base import CONTEXT_CHARS, CuratedAdmin, capped_count, mention_context, mention_without_offset
+from .review import ArticleRowForm, CanPublishFormMixin
 
 REVIEW_QUEUE_TEMPLATE = "admin/articles/review_queue.html"
 
@@ -135,8 +138,10 @@ def entity_filter(link_model):
 # --------------------------------------------------------------------------- queue
 
 
-class LinkAdmin(CuratedAdmin):
+class LinkAdmin(CanPublishFormMixin, CuratedAdmin):
     """A changelist of one link table, opened on the suggested links."""
+
+    form = ArticleRowForm
 
     change_list_template = REVIEW_QUEUE_TEMPLATE
     list_display = [
@@ -235,6 +240,17 @@ class LinkAdmin(CuratedAdmin):
         return f"{who}, {timezone.localtime(link.reviewed_at):%d %b %Y %H:%M}"
 
     def _review(self, request, queryset, status):
+        if not services.may_publish(request.user):
+            published = queryset.filter(article__status=ArticleStatus.PUBLISHED)
+            held = published.count()
+            if held:
+                queryset = queryset.exclude(pk__in=published.values("pk"))
+                self.message_user(
+                    request,
+                    f"{held} of the selected links belong to published articles and were not changed: only a "
+                    "Reviewer (who may publish) can change a published article.",
+                    messages.WARNING,
+                )
         selected = queryset.count()
         changed = services.review_links(links=queryset, status=status, by=request.user)
         label = LinkStatus(status).label.split(" ")[0]
@@ -264,13 +280,15 @@ class LinkAdmin(CuratedAdmin):
             opts = link_model._meta
             queues.append(
                 {
-                    "label": f"{link_model.entity_field}s".capitalize(),
+                    "label": link_model._meta.get_field(
+                        link_model.entity_field
+                    ).related_model._meta.verbose_name_plural.capitalize(),
                     "url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
                     "pending": capped_count(link_model.objects.suggested()),
                     "current": link_model is self.model,
                 }
             )
-        title = f"Review queue: {self.model.entity_field} links"
+        title = f"Review queue: {self.model._meta.get_field(self.model.entity_field).verbose_name} links"
         context = {"review_queues": queues, "title": title, **(extra_context or {})}
         return super().changelist_view(request, context)
 
@@ -287,4 +305,9 @@ class ArticleDrugAdmin(LinkAdmin):
 
 @admin.register(ArticleInstitution)
 class ArticleInstitutionAdmin(LinkAdmin):
+    pass
+
+
+@admin.register(ArticleDrugClass)
+class ArticleDrugClassAdmin(LinkAdmin):
     pass

@@ -1,15 +1,15 @@
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
-PAGE_ERROR = "A page number is a whole number from 1."
+from ..filters import PAGE_ERROR, page_number_from
 
 
 def positive_page(value):
-    """`page` as an int (1 when absent); a ValidationError (400) when it is not a positive integer."""
-    value = (value or "").strip() or "1"
-    if not (value.isascii() and value.isdigit()) or int(value) < 1:
-        raise ValidationError({"page": [PAGE_ERROR]})
-    return int(value)
+    """`page` as an int (1 when absent); a ValidationError (400) when it is not a page number."""
+    number = page_number_from(value)
+    if number is None:
+        raise ValidationError({"page": [PAGE_ERROR.capitalize()]})
+    return number
 
 
 class ArticlePagination(PageNumberPagination):
@@ -22,6 +22,14 @@ class ArticlePagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_schema_operation_parameters(self, view):
+        """`page` starts at 1 (page=0 is a 400, declared); page_size above the cap is capped, not refused."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
 
     def get_page_number(self, request, paginator):
         return positive_page(request.query_params.get(self.page_query_param))

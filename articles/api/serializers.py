@@ -9,7 +9,7 @@ search results add snippet (HTML: escaped text with <mark>) and why.
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Article, Condition, Drug, Institution
+from ..models import Article, Condition, Drug, DrugClass, Institution
 
 
 class LinkedDrugSerializer(serializers.Serializer):
@@ -80,6 +80,9 @@ class EvidenceSerializer(serializers.Serializer):
     journal = serializers.CharField(allow_null=True)
     trial_ids = serializers.ListField(child=serializers.CharField())
     doi = serializers.CharField(allow_null=True)
+    pmid = serializers.CharField(
+        allow_null=True, help_text="The study's PubMed id (https://pubmed.ncbi.nlm.nih.gov/<pmid>/)."
+    )
 
 
 class CopySerializer(serializers.Serializer):
@@ -89,7 +92,12 @@ class CopySerializer(serializers.Serializer):
 
 class ArticleDetailSerializer(ArticleSerializer):
     evidence = serializers.SerializerMethodField()
-    canonical = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    canonical = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="The original's slug when this is a syndicated copy, else null.",
+    )
     copies = CopySerializer(many=True, read_only=True)
 
     class Meta(ArticleSerializer.Meta):
@@ -103,6 +111,7 @@ class ArticleDetailSerializer(ArticleSerializer):
             "journal": article.journal or None,
             "trial_ids": [trial.registry_id for trial in article.trials.all()],
             "doi": article.doi or None,
+            "pmid": article.pmid or None,
         }
 
 
@@ -110,9 +119,13 @@ class SearchHitSerializer(ArticleSerializer):
     snippet = serializers.CharField(help_text="HTML: the text around the match, escaped, matched words in <mark>.")
     why = serializers.CharField(help_text="Why this article matched, in words.")
     score = serializers.FloatField()
+    missing = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The parts of the query (as typed) this article does not match; empty when it matches all.",
+    )
 
     class Meta(ArticleSerializer.Meta):
-        fields = [*ArticleSerializer.Meta.fields, "snippet", "why", "score"]
+        fields = [*ArticleSerializer.Meta.fields, "snippet", "why", "score", "missing"]
 
     def to_representation(self, hit):
         if not hasattr(self, "_article_serializer"):
@@ -121,6 +134,7 @@ class SearchHitSerializer(ArticleSerializer):
         data["snippet"] = str(hit.snippet)
         data["why"] = hit.why
         data["score"] = round(hit.score, 4)
+        data["missing"] = list(hit.missing)
         return data
 
 
@@ -169,9 +183,37 @@ class EntityDetailMixin(serializers.Serializer):
         return [a.text for a in entity.other_names() if a.is_brand]
 
 
+class DrugRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Drug
+        fields = ["name", "slug", "drugbank_id"]
+
+
+class DrugClassRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DrugClass
+        fields = ["name", "slug"]
+
+
 class DrugDetailSerializer(EntityDetailMixin, DrugSerializer):
+    ingredients = DrugRefSerializer(
+        many=True, read_only=True, help_text="A combination product's active ingredients (empty for a single drug)."
+    )
+    contained_in = DrugRefSerializer(
+        many=True, read_only=True, help_text="Combination products that contain this drug."
+    )
+    classes = DrugClassRefSerializer(many=True, read_only=True, help_text="The drug classes it belongs to.")
+
     class Meta(DrugSerializer.Meta):
-        fields = [*DrugSerializer.Meta.fields, "description", "notes", "aliases", "brand_names"]
+        fields = [
+            *DrugSerializer.Meta.fields,
+            "description",
+            "aliases",
+            "brand_names",
+            "ingredients",
+            "contained_in",
+            "classes",
+        ]
 
 
 class ConditionRefSerializer(serializers.ModelSerializer):
@@ -196,6 +238,48 @@ class ConditionDetailSerializer(EntityDetailMixin, ConditionSerializer):
 class InstitutionDetailSerializer(EntityDetailMixin, InstitutionSerializer):
     class Meta(InstitutionSerializer.Meta):
         fields = [*InstitutionSerializer.Meta.fields, "description", "aliases"]
+
+
+# --------------------------------------------------------------------------- drug classes
+
+
+class DrugClassSerializer(EntitySerializer):
+    parent = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True, help_text="Slug of the broader class, if any."
+    )
+    member_count = serializers.IntegerField(read_only=True, help_text="Drugs in the class.")
+    article_count = serializers.IntegerField(read_only=True, help_text="Published articles that name the class.")
+
+    class Meta:
+        model = DrugClass
+        fields = ["name", "slug", "url", "parent", "member_count", "article_count"]
+
+
+class DrugClassMemberSerializer(serializers.ModelSerializer):
+    url = AbsoluteUrlField()
+
+    class Meta:
+        model = Drug
+        fields = ["name", "slug", "url", "drugbank_id"]
+
+
+class ClassAliasSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class DrugClassDetailSerializer(DrugClassSerializer):
+    children = DrugClassRefSerializer(many=True, read_only=True, help_text="Narrower classes.")
+    members = DrugClassMemberSerializer(many=True, read_only=True, help_text="The drugs in the class, A–Z.")
+    aliases = serializers.SerializerMethodField()
+
+    class Meta(DrugClassSerializer.Meta):
+        fields = [*DrugClassSerializer.Meta.fields, "description", "children", "members", "aliases"]
+
+    @extend_schema_field(ClassAliasSerializer(many=True))
+    def get_aliases(self, drug_class):
+        """Other names news uses for the class (words that are also something else left out)."""
+        return [{"text": a.text, "kind": a.kind} for a in drug_class.other_names() if not a.is_ambiguous]
 
 
 # --------------------------------------------------------------------------- search

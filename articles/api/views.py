@@ -7,16 +7,18 @@ every list and detail runs a fixed number of queries, whatever the page holds.
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.urls import reverse
 from django.utils.http import urlencode
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import generics
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..filters import ArticleFilter
-from ..models import Article, Condition, Drug, Institution
+from ..models import Article, Condition, Drug, DrugClass, Institution
 from ..redirects import to_survivor
 from ..search import autocomplete, service
 from ..search.kinds import BY_NAME
@@ -91,7 +93,11 @@ class DrugDetail(MergedRedirectMixin, generics.RetrieveAPIView):
     """A drug with its other names (brands first) and article count."""
 
     lookup_field = "slug"
-    queryset = _with_aliases(_with_article_count(Drug))
+    queryset = _with_aliases(_with_article_count(Drug)).prefetch_related(
+        Prefetch("ingredients", queryset=Drug.objects.order_by("name")),
+        Prefetch("contained_in", queryset=Drug.objects.order_by("name")),
+        Prefetch("classes", queryset=DrugClass.objects.order_by("name")),
+    )
     serializer_class = serializers.DrugDetailSerializer
 
 
@@ -125,6 +131,36 @@ class InstitutionDetail(MergedRedirectMixin, generics.RetrieveAPIView):
     serializer_class = serializers.InstitutionDetailSerializer
 
 
+class DrugClassList(generics.ListAPIView):
+    """Every drug class, A–Z, with its parent, number of drugs and number of published articles that name it."""
+
+    queryset = (
+        DrugClass.objects.with_article_count()
+        .with_member_count()
+        .select_related("parent")
+        .defer("description", "parent__description")
+        .order_by("name", "pk")
+    )
+    serializer_class = serializers.DrugClassSerializer
+
+
+class DrugClassDetail(MergedRedirectMixin, generics.RetrieveAPIView):
+    """A drug class with its description, narrower classes, member drugs and other names."""
+
+    lookup_field = "slug"
+    queryset = (
+        DrugClass.objects.with_article_count()
+        .with_member_count()
+        .select_related("parent")
+        .prefetch_related(
+            Prefetch("children", queryset=DrugClass.objects.order_by("name")),
+            Prefetch("members", queryset=Drug.objects.order_by("name")),
+            "aliases",
+        )
+    )
+    serializer_class = serializers.DrugClassDetailSerializer
+
+
 SEARCH_PARAMETERS = [
     OpenApiParameter("q", OpenApiTypes.STR, description="Drug (generic or brand), condition, institution or words."),
     OpenApiParameter("condition", OpenApiTypes.STR, description="Only articles linked to this condition (slug)."),
@@ -135,8 +171,8 @@ SEARCH_PARAMETERS = [
     OpenApiParameter("published_before", OpenApiTypes.DATE),
     OpenApiParameter("year", OpenApiTypes.INT),
     OpenApiParameter("ordering", OpenApiTypes.STR, enum=["relevance", "-published", "published"]),
-    OpenApiParameter("page", OpenApiTypes.INT),
-    OpenApiParameter("page_size", OpenApiTypes.INT, description="At most 100."),
+    OpenApiParameter("page", {"type": "integer", "minimum": 1}),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description="At most 100 (larger is capped)."),
 ]
 
 
@@ -185,3 +221,46 @@ class AutocompleteView(APIView):
             {"query": query[: autocomplete.MAX_INPUT], "results": suggestions}, context={"request": request}
         )
         return Response(serializer.data)
+
+
+class ApiDocs(SpectacularSwaggerSplitView):
+    """/api/docs/: the HTML reference (Swagger UI from drf-spectacular-sidecar, no CDN).
+
+    Split view: the page and its init script are two answers from this view, so nothing is
+    inline and the site's Content-Security-Policy applies unchanged.
+    """
+
+    template_name = "api/docs.html"
+    title = "NewsBase API reference"
+    url_name = "api:schema"
+
+
+# The endpoints /api/ lists: (name, URL name, what it answers).
+ENDPOINTS = [
+    ("articles", "api:article-list", "Published articles, newest first, with filters."),
+    ("search", "api:search", "Ranked search with snippets, why each matched, and facets."),
+    ("autocomplete", "api:autocomplete", "Entities whose names start with what was typed."),
+    ("drugs", "api:drug-list", "Drugs A–Z with their article counts."),
+    ("conditions", "api:condition-list", "Conditions (MeSH) A–Z with their article counts."),
+    ("drug_classes", "api:drug-class-list", "Drug classes A–Z."),
+    ("institutions", "api:institution-list", "Institutions A–Z with their article counts."),
+    ("schema", "api:schema", "The OpenAPI 3 schema (YAML; ?format=json for JSON)."),
+    ("docs", "api:docs", "This reference as an HTML page (Swagger UI)."),
+]
+
+
+class ApiRoot(APIView):
+    """/api/: the endpoints, each with its absolute URL and what it answers."""
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        return Response(
+            {
+                "name": "NewsBase API",
+                "docs": request.build_absolute_uri(reverse("api:docs")),
+                "endpoints": [
+                    {"name": name, "url": request.build_absolute_uri(reverse(url_name)), "description": text}
+                    for name, url_name, text in ENDPOINTS
+                ],
+            }
+        )

@@ -317,8 +317,8 @@ def _reset_sequences(*models):
 
 
 ARTICLE_COLUMNS = ("id", "title", "slug", "body", "summary", "source_url", "author", "published", "imported_at")
-ARTICLE_COLUMNS += ("updated_at", "status", "content_hash", "study_type", "journal", "doi", "regulatory_status")
-ARTICLE_COLUMNS += ("canonical_id", "source_id")
+ARTICLE_COLUMNS += ("updated_at", "status", "content_hash", "study_type", "journal", "doi", "pmid")
+ARTICLE_COLUMNS += ("regulatory_status", "canonical_id", "source_id")
 LINK_COLUMNS = ("id", "article_id", "{entity}_id", "origin", "status", "confidence", "matched_text", "first_offset")
 LINK_COLUMNS += ("mention_count", "in_title", "published", "created_at")
 
@@ -385,6 +385,7 @@ def generate(*, articles, seed, write):
                 now,
                 now,
                 status,
+                "",
                 "",
                 "",
                 "",

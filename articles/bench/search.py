@@ -17,6 +17,7 @@ of the p95s. The corpus is dropped afterwards unless --keep is given; a kept
 corpus of the same size and seed is reused by the next run.
 """
 
+import gc
 import os
 import platform
 import random
@@ -216,6 +217,41 @@ OPERATIONS = {
 # --------------------------------------------------------------------------- run
 
 
+def _rss_mb():
+    """This process's resident memory (Linux /proc; None elsewhere)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def typo_index_memory():
+    """A line on SQLite's in-memory typo index (search/fuzzy.py): what it holds and what building
+    it adds to this process's resident memory (NumPy imported first, as the typo path does)."""
+    import numpy  # noqa: F401 - loaded before measuring: counted apart
+
+    from ..search import fuzzy
+
+    gc.collect()
+    before = _rss_mb()
+    started = time.perf_counter()
+    index = fuzzy._AliasCache._build()
+    seconds = time.perf_counter() - started
+    gc.collect()
+    after = _rss_mb()
+    held = sum(a.nbytes for a in (index.ids, index.kinds, index.sizes, index.codes, index.starts, index.postings))
+    held += len(index.names.buffer) + index.names.offsets.nbytes
+    grown = f"{after - before:.1f} MB" if before is not None and after is not None else "unknown"
+    return (
+        f"Typo index (SQLite, per process): {len(index.names):,} aliases, {index.postings.size:,} postings; "
+        f"arrays and names {held / 2**20:.1f} MB; resident memory +{grown} after building it in {seconds:.1f}s."
+    )
+
+
 def run(command, *, articles=None, repeat=None, seed=1, keep=False, **options):
     articles = articles or DEFAULT_ARTICLES
     repeat = repeat or DEFAULT_REPEAT
@@ -228,6 +264,9 @@ def run(command, *, articles=None, repeat=None, seed=1, keep=False, **options):
     started = time.monotonic()
     report = facets.refresh_snapshots(write=write)
     write(f"Facet snapshots: {report.snapshots:,} in {time.monotonic() - started:,.1f}s.")
+
+    if connection.vendor == "sqlite":
+        write(typo_index_memory())
 
     rng = random.Random(seed)  # noqa: S311 - a reproducible workload, not secrets
     inputs = workload(rng, repeat)

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.text import slugify
 
-from .. import services
+from .. import reports, services
 from ..models import (
     ALIAS_MODELS,
     AliasKind,
@@ -25,7 +25,7 @@ from ..models import (
     LinkStatus,
     Source,
 )
-from ..text import content_hash, find_mentions, normalize
+from ..text import content_hash, normalize
 
 DEMO_FILE = Path(__file__).resolve().parent / "articles.toml"
 EVIDENCE_FIELDS = ("study_type", "trial_phase", "participants", "journal", "doi", "regulatory_status")
@@ -60,15 +60,7 @@ def resolve_entity(model, name):
 
 def _mentions(entity, article):
     """(matched text, first offset, count, in title) of the entity's names in the article."""
-    names = [
-        a.normalized for a in entity.aliases.all() if not a.is_ambiguous and (len(a.normalized) >= 3 or a.match_case)
-    ]
-    spans = find_mentions(article.body, names)
-    in_title = bool(find_mentions(article.title, names))
-    if not spans:
-        return "", None, 0, in_title
-    start, end = spans[0]
-    return article.body[start:end], start, len(spans), in_title
+    return services.link_mentions(entity, title=article.title, body=article.body)
 
 
 def _parse_published(record):
@@ -107,6 +99,7 @@ def load(path=DEMO_FILE):
         report.links += _save_links(article, record, report)
         _set_status(article, record)
     services.sync_link_dates(article_ids=[a.pk for a, _ in by_slug.values()])
+    reports.sync(article_ids=[a.pk for a, _ in by_slug.values()])
     return report
 
 

@@ -8,19 +8,20 @@ paragraphs (one per line, or per blank-line block for hard-wrapped text) and rem
 - link lists: a list heading followed by headline-like lines, and any run of three or
   more headlines each followed (or preceded) by a timestamp or bullet, heading or not;
 - single boilerplate lines: share/cookie/subscription/advertising/credit lines, inline
-  "Read more: …" teasers, lines with no letters ("-", "•");
+  "Read more: …" teasers, browser and JavaScript notices, lines with no letters ("-", "•");
 - bylines and datelines ("By Jane Smith", "Jane Smith | Health reporter" when she is the
   author, "Published 3 hours ago") and the title repeated as the first paragraph;
 - a paragraph repeated immediately.
 
 Only short paragraphs (at most 30 words) are ever judged to be boilerplate, so a story
-sentence that mentions cookies or sharing stays.
+sentence that mentions cookies or sharing stays. ``is_interstitial`` tells a page that
+stands in for the story (a bot check, a browser notice, an error page) from a story.
 """
 
 import re
 from dataclasses import dataclass, field
 
-from ..text import normalize
+from ..text import normalize, unify_newlines
 
 MAX_BOILERPLATE_WORDS = 30
 HEADLINE_MAX_WORDS = 25
@@ -79,7 +80,33 @@ _BOILERPLATE_PATTERNS = [
     r"^(?:back\s+to\s+top|skip\s+to\s+(?:content|main\s+content))$",
     r"^(?:tags?|topics?|filed\s+under)\s*:",
 ]
+# What a site shows a scraper instead of the story: bot checks, browser and JavaScript
+# notices, error and placeholder pages. A short body made of these is not a story
+# (``is_interstitial``); in a story, a short line of it is boilerplate.
+_INTERSTITIAL_PATTERNS = [
+    r"\b(?:enable|enabled|supports?|turn\s+on|allow|activate)\b[^.!?]{0,40}\bjavascript\b",
+    r"\bjavascript\b[^.!?]{0,30}\b(?:disabled|required|turned\s+off|is\s+off)\b",
+    r"\b(?:older|outdated|unsupported|newer|supported|modern|latest)\s+(?:\w+\s+){0,3}browser\b",
+    r"\b(?:upgrade|update|change)\s+(?:to\s+)?(?:your|a\s+\w+)\s+browser\b",
+    r"\bare\s+you\s+a\s+(?:robot|human)\b|\bnot\s+a\s+robot\b|\bcaptcha\b",
+    r"\bverify\s+(?:that\s+)?you(?:\s+are|['’]re)\s+(?:a\s+)?human\b",
+    r"\b(?:page|site|website)\s+(?:is\s+)?under\s+construction\b",
+    r"\b(?:access\s+denied|page\s+not\s+found|404\s+not\s+found|403\s+forbidden)\b",
+]
+INTERSTITIAL_RE = re.compile("|".join(f"(?:{p})" for p in _INTERSTITIAL_PATTERNS), re.IGNORECASE)
+# A word one of them must contain: a cheap test that spares most lines the patterns.
+_INTERSTITIAL_HINT = re.compile(
+    r"javascript|browser|robot|captcha|human|construction|denied|not\s+found|forbidden", re.IGNORECASE
+)
+INTERSTITIAL_MAX_WORDS = 80
 BOILERPLATE_RE = re.compile("|".join(f"(?:{p})" for p in _BOILERPLATE_PATTERNS), re.IGNORECASE)
+
+
+def is_boilerplate(line):
+    """A line that is not the story (judge only short lines: see MAX_BOILERPLATE_WORDS)."""
+    return bool(BOILERPLATE_RE.search(line) or (_INTERSTITIAL_HINT.search(line) and INTERSTITIAL_RE.search(line)))
+
+
 _NAME = r"[A-Z][\w.'’-]*"
 BYLINE_RE = re.compile(
     rf"^(?:by|words\s+by|reported\s+by|written\s+by)\s+{_NAME}(?:\s+(?:{_NAME}|van|von|de|der|da|al|bin))*"
@@ -106,7 +133,7 @@ class Cleaned:
 def paragraphs_of(text):
     """Split plain text into paragraphs: blank-line blocks; a block whose lines all look
     like separate paragraphs or list items is split into its lines."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\xa0", " ")
+    text = unify_newlines(text).replace("\u2028", "\n").replace("\xa0", " ")
     paragraphs = []
     for block in re.split(r"\n\s*\n", text):
         lines = [" ".join(line.split()) for line in block.split("\n")]
@@ -164,7 +191,7 @@ def _link_list_end(paragraphs, start):
         elif _BULLET_RE.match(line) and is_headline_like(line):
             markers += 1
             headlines += 1
-        elif _words(line) <= MAX_BOILERPLATE_WORDS and BOILERPLATE_RE.search(line):
+        elif _words(line) <= MAX_BOILERPLATE_WORDS and is_boilerplate(line):
             pass  # a copyright or share line inside or after the list
         elif is_headline_like(line) and not line.endswith("."):
             headlines += 1
@@ -217,7 +244,7 @@ def clean_paragraphs(paragraphs, *, title="", author=""):
         reason = ""
         if is_noise(line):
             reason = "no text"
-        elif short and BOILERPLATE_RE.search(line):
+        elif short and is_boilerplate(line):
             reason = "boilerplate"
         elif (short and (BYLINE_RE.match(line) or DATELINE_RE.match(line))) or (
             author_key and _words(line) <= 12 and normalize(line).startswith(author_key)
@@ -247,6 +274,14 @@ def clean_text(text, *, title="", author=""):
     return Cleaned(body="\n\n".join(kept), removed=removed)
 
 
+def is_interstitial(title, body):
+    """A page that stands in for the story (a bot check, a browser notice, an error page):
+    a short body (at most INTERSTITIAL_MAX_WORDS words) that, or whose title, says so."""
+    if _words(body) > INTERSTITIAL_MAX_WORDS:
+        return False
+    return any(_INTERSTITIAL_HINT.search(text) and INTERSTITIAL_RE.search(text) for text in (title or "", body))
+
+
 def looks_like_lede(line):
     """A first line that is a sentence of the story rather than a headline."""
     words = _words(line)
@@ -256,7 +291,7 @@ def looks_like_lede(line):
 def split_title(text):
     """(title, rest) of a plain-text story: the first non-empty line is the title; when
     it reads like the story's first sentence it stays in the body too."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
+    lines = unify_newlines(text).lstrip("\ufeff").split("\n")
     for n, line in enumerate(lines):
         if line.strip():
             title = " ".join(line.split())

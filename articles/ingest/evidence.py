@@ -1,4 +1,4 @@
-"""Evidence facts a story states: participants, study type and phase, journal, trial ids, DOI.
+"""Evidence facts a story states: participants, study type and phase, journal, trial ids, DOI, PubMed id.
 
 Plain patterns over the text, tuned to how news writes these things; a fact that is
 not stated stays empty (editors fill or correct it in the admin). Journals are matched
@@ -108,6 +108,7 @@ _HAS_NUMBER_WORD_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in NUMBE
 NCT_RE = re.compile(r"\bNCT\s?(\d{8})\b", re.IGNORECASE)
 ISRCTN_RE = re.compile(r"\bISRCTN\s?(\d{8})\b", re.IGNORECASE)
 EUDRACT_RE = re.compile(r"\b(?:EudraCT\s*(?:number\s*)?:?\s*)(\d{4}-\d{6}-\d{2})\b", re.IGNORECASE)
+PMID_RE = re.compile(r"\b(?:PMID|PubMed(?: ID)?)\s*:?\s*(\d{1,9})\b", re.IGNORECASE)
 DOI_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>]+)", re.IGNORECASE)
 JOURNAL_RE = re.compile(
     r"\b(?:published|publishing|appears?|appeared|reported|writing|report|reporting)\s+(?:online\s+)?"
@@ -132,6 +133,7 @@ class Evidence:
     participants: int | None = None
     journal: str = ""
     doi: str = ""
+    pmid: str = ""
     trial_ids: list = field(default_factory=list)
     regulatory_status: str = ""
 
@@ -143,6 +145,7 @@ class Evidence:
             "participants": self.participants,
             "journal": self.journal,
             "doi": self.doi,
+            "pmid": self.pmid,
             "regulatory_status": self.regulatory_status,
         }
 
@@ -246,12 +249,15 @@ def extract(text, *, journals_found=()):
     match = DOI_RE.search(text) if "10." in text else None
     if match:
         doi = match.group(1).rstrip(".,;:)]")
+    match = PMID_RE.search(text) if "pm" in lowered or "pubmed" in lowered else None
+    pmid = match.group(1) if match else ""
     return Evidence(
         study_type=kind,
         trial_phase=phase,
         participants=people,
         journal=journal_name(text, journals_found),
         doi=doi[:255],
+        pmid=pmid,
         trial_ids=trial_ids,
         regulatory_status=regulatory_status(text),
     )

@@ -5,17 +5,24 @@ entry point for the command line (``import_articles``) and the admin (uploads, p
 text): give it what ``extract.read_path`` / ``read_upload`` / ``read_pasted`` yield and
 it returns an ``ImportReport`` listing, for every record, what happened and why.
 
-Per record: validate (title, body, URL, date) → clean → same URL? update it (or report
-it unchanged) → same text? report the duplicate → near-identical text from another
-outlet? mark it as a syndicated copy of the original → link conditions, drugs and
-institutions → extract evidence facts. Records go through that in batches of
-``BATCH_SIZE``; the new articles of a batch (with their links, history, trial ids and
-syndication bands, published from the start when asked) are then written in one
-transaction — all of them or none. If that transaction fails, every article of the
-batch is written again in a transaction of its own, so a bad record is rolled back
-alone and reported with its file, line or record number and reason, and the others are
-imported. No article is ever half-written. Updates of stored articles are one
-transaction each.
+Per record: validate (title, body, URL, date; no NUL, lone surrogate or body over
+``IMPORT_MAX_BODY_BYTES``; plain text is never parsed as markup) →
+clean → too little left to be a story? refuse it, saying what was removed → same URL?
+update it (or report it unchanged) → same text from the same outlet? report the
+duplicate → the same or near-identical text under another URL or from another outlet?
+store it as a syndicated copy of the first-seen original (its own title, URL, source and
+date) → link conditions, drugs and institutions → extract evidence facts. The outlet is
+the record's source, or the host of its URL (``outlets.outlet_name``). Records go through that in batches of
+``BATCH_SIZE``; the new articles of a batch (with their links, history, trial ids,
+syndication bands and search-index rows, published from the start when asked) are then
+written in one transaction — all of them or none, so no crash leaves an article out of
+search; stories met again (duplicates, unchanged) get any missing index row back. If
+that transaction fails, every article of the batch is written again in a transaction
+of its own, so a bad record is rolled back alone and reported with its file, line or
+record number and reason, and the others are imported. No article is ever half-written.
+Updates of stored articles are one transaction each. A published article is updated
+only by an import made by someone who may publish (a Reviewer; on the command line,
+``--update-published``): anyone else's record with its URL fails, saying so.
 
 Re-importing keeps editors' decisions: links an editor confirmed, rejected or added are
 never touched; only the machine's own suggestions are refreshed (added, updated, or
@@ -24,28 +31,29 @@ filled where empty.
 """
 
 import dataclasses
-import html
 import itertools
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-import nh3
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
-from .. import bulk, services
-from ..indexing import bulk_indexing, title_norms_deferred
-from ..indexing import queue as index_later
+from .. import bulk, indexing, reports, services, stamp
+from ..indexing import title_norms_deferred
 from ..models import (
     Article,
     ArticleCondition,
     ArticleDrug,
+    ArticleDrugClass,
     ArticleInstitution,
     ArticleStatus,
     ArticleTrial,
@@ -58,17 +66,30 @@ from ..models import (
     Source,
 )
 from ..text import content_hash, normalize, squash_spaces
-from . import dedupe, evidence
-from .clean import clean_text, split_title
-from .extract import ReadError, Record, Skipped, extract_html
-from .matcher import CONDITION, DRUG, INSTITUTION, get_matcher
+from . import conditionrules, dedupe, evidence
+from .clean import clean_text, is_interstitial, split_title
+from .datelines import dateline_date
+from .extract import LIMIT_NAME, ReadError, Record, Skipped, extract_html, max_body_bytes, max_html_bytes
+from .matcher import CONDITION, DRUG, DRUG_CLASS, INSTITUTION, get_matcher
+from .outlets import outlet_name, source_slug
 
-LINK_MODEL = {CONDITION: ArticleCondition, DRUG: ArticleDrug, INSTITUTION: ArticleInstitution}
+LINK_MODEL = {
+    CONDITION: ArticleCondition,
+    DRUG: ArticleDrug,
+    INSTITUTION: ArticleInstitution,
+    DRUG_CLASS: ArticleDrugClass,
+}
 TITLE_MAX = 500
 LEDE_TITLE_MAX = 300
+# Fewer words than this after cleaning is not a story but what a scraper got instead
+# (a section name, a newsletter prompt, the headline alone, a bot check).
+MIN_STORY_WORDS = 15
 # Institutions that are news in a medical knowledge base by themselves; universities,
 # companies and the like are linked only in a story that also links a condition or drug.
 ALWAYS_MEDICAL_KINDS = {InstitutionKind.HOSPITAL, InstitutionKind.REGULATOR, InstitutionKind.JOURNAL}
+
+
+NOT_SAVED = "could not be saved"  # how a failure of the database (not of the record) begins
 
 
 class RecordError(Exception):
@@ -100,15 +121,27 @@ class ItemResult:
         return f"{self.where}: {self.message}" if self.message else self.where
 
 
+ITEMS_KEPT = 1000  # per status: the report's memory stays bounded; counts are always whole
+
+
 @dataclass
 class ImportReport:
+    """What happened to every record: counts of all, and the first ITEMS_KEPT items of each
+    status (``omitted`` counts the rest; the command line prints every failure as it comes)."""
+
     dry_run: bool = False
     items: list = field(default_factory=list)
     links: int = 0
     new_institutions: list = field(default_factory=list)
+    tally: Counter = field(default_factory=Counter)
+    omitted: Counter = field(default_factory=Counter)
 
     def add(self, item):
-        self.items.append(item)
+        self.tally[item.status] += 1
+        if self.tally[item.status] > ITEMS_KEPT:
+            self.omitted[item.status] += 1
+        else:
+            self.items.append(item)
         return item
 
     def of(self, *statuses):
@@ -116,7 +149,7 @@ class ImportReport:
 
     @property
     def counts(self):
-        tally = Counter(item.status for item in self.items)
+        tally = self.tally
         return {
             "imported": tally[CREATED] + tally[SYNDICATED],
             "updated": tally[UPDATED],
@@ -132,7 +165,7 @@ class ImportReport:
 
     @property
     def changed(self):
-        return bool(self.of(CREATED, SYNDICATED, UPDATED))
+        return bool(self.tally[CREATED] + self.tally[SYNDICATED] + self.tally[UPDATED])
 
     def summary(self):
         counts = self.counts
@@ -166,10 +199,8 @@ class Prepared:
 
 
 def plain(text):
-    """Text with any markup removed (nh3 strips tags; entities become characters)."""
-    text = text or ""
-    if "<" in text or "&" in text:
-        text = html.unescape(nh3.clean(text, tags=set()))
+    """A one-line plain-text value (title, author, summary, source) with its spaces
+    squashed. Never parsed as markup: "a<b" and "&amp;" stay as written."""
     return squash_spaces(text)
 
 
@@ -208,10 +239,17 @@ def parse_published(value):
 _url_validator = URLValidator(schemes=["http", "https"])
 
 
+_SCHEMELESS_URL = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,63}(?::\d+)?(?:[/?#]|$)", re.IGNORECASE)
+
+
 def clean_url(value):
+    """The record's http(s) address, or None; an address written without its scheme
+    ("www.outlet.com/story") gets "http://", as a browser would (servers redirect it)."""
     url = (value or "").strip()
     if not url:
         return None
+    if "://" not in url and _SCHEMELESS_URL.match(url):
+        url = f"http://{url}"
     if len(url) > 1000:
         raise RecordError("url is longer than 1000 characters")
     try:
@@ -221,25 +259,65 @@ def clean_url(value):
     return url
 
 
+def _what_was_removed(removed, *, lead=" ("):
+    """ " (the title repeated; 2 lines of boilerplate: 'Sign up…')" for an error message."""
+    if not removed:
+        return ""
+    reasons = Counter(reason for reason, _ in removed)
+    first = removed[0][1]
+    what = "; ".join(f"{n} line{'s' if n > 1 else ''} removed as {reason}" for reason, n in reasons.items())
+    return f"{lead}{what}: {first[:60]!r}{')' if lead == ' (' else ''}"
+
+
+TEXT_FIELDS = ("title", "body", "html", "url", "source", "published", "author", "summary")
+
+
+def check_text(record):
+    """RecordError for a field no database can store or that is too large: a NUL character
+    (PostgreSQL refuses it), a lone surrogate (not Unicode text: it cannot be encoded), a
+    body over IMPORT_MAX_BODY_BYTES or HTML over ten times that."""
+    caps = {"body": (max_body_bytes(), LIMIT_NAME), "html": (max_html_bytes(), f"10 × {LIMIT_NAME}")}
+    for name in TEXT_FIELDS:
+        value = getattr(record, name)
+        if not isinstance(value, str) or not value:
+            continue
+        if "\x00" in value:
+            raise RecordError(
+                f"{name} contains a NUL character (\\u0000) at position {value.index(chr(0)):,}; remove it"
+            )
+        try:
+            size = len(value.encode("utf-8"))
+        except UnicodeEncodeError as exc:
+            raise RecordError(
+                f"{name} contains a lone surrogate ({value[exc.start]!r} at position {exc.start:,}): "
+                "not valid Unicode text; fix the file's encoding"
+            ) from None
+        if name in caps and size > caps[name][0]:
+            cap, setting = caps[name]
+            raise RecordError(f"{name} is {size:,} bytes; the limit is {cap:,} bytes ({setting})")
+
+
 def prepare(record, *, default_source=""):
     """Validate and clean one record: a Prepared, or RecordError naming what is wrong."""
     if record.problems:
         raise RecordError("; ".join(record.problems))
+    check_text(record)
     title, body, summary = record.title, record.body, record.summary
     url, published, author, source = record.url, record.published, record.author, record.source
     if record.html:
-        meta = extract_html(record.html, url=record.url)
+        meta = extract_html(record.html, url=record.url or record.page_url)
         if not meta.get("text"):
             raise RecordError("no story text found in the HTML")
         title = title or meta["title"]
         body = meta["text"]
-        url = url or meta["url"]
+        url = url or _on_site(meta["url"], record.page_url)
         published = published or meta["published"]
         author = author or meta["author"]
         source = source or meta["source"]
         summary = summary or meta["summary"]
     elif record.from_txt:
         title, body = split_title(body)
+    # Plain text stays text: only HTML (above) is parsed, so "P<.001" or "a<b" loses nothing.
     title, author, summary = plain(title), plain(author), plain(summary)
     if not title:
         raise RecordError("missing title")
@@ -247,26 +325,54 @@ def prepare(record, *, default_source=""):
         if not record.from_txt:
             raise RecordError(f"title is {len(title)} characters long; the limit is {TITLE_MAX}")
         title = title[:LEDE_TITLE_MAX].rsplit(" ", 1)[0] + "…"
-    if "<" in body and not record.html:
-        body = html.unescape(nh3.clean(body, tags=set()))
+    url = clean_url(url)
+    published = parse_published(published)
+    if is_interstitial(title, body):
+        raise RecordError(f"no story: the page is a bot check, browser notice or error page ({title[:60]!r})")
     cleaned = clean_text(body, title=title, author=author)
     if not cleaned.body:
-        removed = f" ({len(cleaned.removed)} lines of boilerplate removed)" if cleaned.removed else ""
-        raise RecordError(f"empty body{removed}")
+        raise RecordError(f"empty body{_what_was_removed(cleaned.removed)}")
+    if published is None and not record.html:
+        published = _stated_date(cleaned)
+    if published is None:
+        published = parse_published(record.default_published)
+    words = len(cleaned.body.split())
+    if words < MIN_STORY_WORDS:
+        raise RecordError(
+            f"no story: the body has {words} word{'s' if words != 1 else ''} ({cleaned.body[:60]!r}); "
+            f"a story has at least {MIN_STORY_WORDS}{_what_was_removed(cleaned.removed, lead='; ')}"
+        )
     normalized = normalize(cleaned.body)
     return Prepared(
         where=record.where,
         title=title,
         body=cleaned.body,
-        url=clean_url(url),
-        source_name=plain(source or default_source)[:200],
-        published=parse_published(published),
+        url=url,
+        source_name=outlet_name(source or default_source, url)[:200],
+        published=published,
         author=author[:300],
         summary=summary,
         content_hash=content_hash(cleaned.body, normalized=normalized),
         removed=cleaned.removed,
         normalized=normalized,
     )
+
+
+def _on_site(canonical, page_url):
+    """A fetched page's address: the canonical one it states when that is on the site it
+    was fetched from (a page may not claim another outlet's address), else where it was."""
+    if not page_url or not canonical:
+        return canonical or page_url
+    return canonical if outlet_name("", canonical) == outlet_name("", page_url) else page_url
+
+
+def _stated_date(cleaned):
+    """The date a plain-text story's dateline states, or None (an impossible one is ignored)."""
+    stated = dateline_date(cleaned.removed, cleaned.body.split("\n\n", 1)[0])
+    try:
+        return parse_published(stated)
+    except RecordError:
+        return None
 
 
 # --------------------------------------------------------------------------- linking
@@ -336,9 +442,15 @@ class Linker:
         found = {}
         medical = False
         new_names = {}
-        for text, in_title in ((body, False), (title, True)):
-            result = self.matcher.match(text)
-            for mention in result.mentions:
+        body_result = self.matcher.match(body)
+        results = ((body_result, False), (self.matcher.match(title, defined=body_result.abbreviations), True))
+        # Everyday words ("pain", "depression") without a medical cue in their sentence still
+        # link when the story links a condition or drug that is not such a word.
+        firm = any(
+            m.entity_type in (CONDITION, DRUG) and not m.candidate.everyday for r, _ in results for m in r.mentions
+        )
+        for result, in_title in results:
+            for mention in result.mentions + (result.held_back if firm else []):
                 key = (mention.entity_type, mention.entity_id)
                 item = found.get(key)
                 if item is None:
@@ -346,7 +458,7 @@ class Linker:
                         mention.entity_type, mention.entity_id, kind=mention.candidate.kind, candidate=mention.candidate
                     )
                 item.contested = item.contested or mention.contested
-                medical = medical or mention.entity_type in (CONDITION, DRUG)
+                medical = medical or mention.entity_type in (CONDITION, DRUG, DRUG_CLASS)
                 if in_title:
                     item.in_title = True
                     item.matched_text = item.matched_text or mention.text
@@ -366,9 +478,44 @@ class Linker:
                     item.count += 1
                     if item.first_offset is None:
                         item.first_offset = new.start
+        self._drop_generic_cancer(found, results)
+        self._drop_general_of_induced(found)
+        self._add_ingredients(found)
         if not medical:
             return [v for k, v in found.items() if k[0] != INSTITUTION or v.kind in ALWAYS_MEDICAL_KINDS]
         return [*found.values(), *new_names.values()]
+
+    def _drop_generic_cancer(self, found, results):
+        """'cancer', 'tumours' in a story that names a specific cancer are that cancer: no Neoplasms link."""
+        general, specific = getattr(self.matcher, "neoplasms", (None, ()))
+        if (CONDITION, general) not in found or not any((CONDITION, pk) in found for pk in specific):
+            return
+        texts = {
+            normalize(m.text)
+            for r, _ in results
+            for m in r.mentions
+            if (m.entity_type, m.entity_id) == (CONDITION, general)
+        }
+        if texts <= conditionrules.GENERIC_CANCER_WORDS:
+            del found[(CONDITION, general)]
+
+    def _drop_general_of_induced(self, found):
+        """'levodopa-induced dyskinesia … the dyskinesia': the story's general word is the drug-induced condition."""
+        keep = getattr(self.matcher, "keep_general", frozenset())
+        for general, induced in getattr(self.matcher, "drug_induced", {}).items():
+            if general not in keep and (CONDITION, general) in found and (CONDITION, induced.entity_id) in found:
+                del found[(CONDITION, general)]
+
+    def _add_ingredients(self, found):
+        """A combination named ("Paxlovid") links each of its ingredients too, with the
+        combination's matched text, mentions and place; an ingredient named itself keeps its own."""
+        ingredients = self.matcher.ingredients
+        for (entity_type, entity_id), item in list(found.items()):
+            if entity_type != DRUG or entity_id not in ingredients:
+                continue
+            for ingredient in ingredients[entity_id]:
+                if (DRUG, ingredient) not in found:
+                    found[(DRUG, ingredient)] = dataclasses.replace(item, entity_id=ingredient)
 
     def resolve(self, found):
         """Give new institutions their entity ids (creating suggested ones); drop repeats."""
@@ -502,10 +649,12 @@ class Importer:
     none. When that transaction fails, each article of the batch is written again in a
     transaction of its own, so a bad record fails alone and leaves nothing behind."""
 
-    def __init__(self, *, publish=False, source="", user=None, dry_run=False, matcher=None):
+    def __init__(self, *, publish=False, source="", user=None, dry_run=False, matcher=None, update_published=None):
         self.publish = publish
         self.default_source = source or ""
         self.user = user
+        # Who may not publish may not change a published story either (review can't be bypassed).
+        self.update_published = services.may_publish(user) if update_published is None else update_published
         self.report = ImportReport(dry_run=dry_run)
         self.linker = Linker(matcher or get_matcher(), self.report)
         self._sources = {}
@@ -514,7 +663,7 @@ class Importer:
     def source_for(self, name):
         if not name:
             return None
-        slug = slugify(name)[:200] or "source"
+        slug = source_slug(name)
         if slug not in self._sources:
             source = Source.objects.filter(slug=slug).first() or Source.objects.filter(name=name).first()
             if source is None:
@@ -544,28 +693,34 @@ class Importer:
             shingle_set = dedupe.shingles(p.body, normalized=p.normalized)
             signatures[i] = (shingle_set, dedupe.band_values(shingle_set))
         owners = dedupe.band_owners(bands for _, bands in signatures.values())
-        planned_urls, planned_hashes, planned_bands = set(), set(), set()
+        planned_urls, planned_hashes = set(), set()
+        planned_bands = set()  # of this batch's originals, written or not
         for i, p in prepared.items():
-            if p.url in planned_urls or p.content_hash in planned_hashes:
+            if (p.url and p.url in planned_urls) or p.content_hash in planned_hashes:
                 # The same story earlier in this batch: write the batch so far, then compare.
                 self._flush(plans, results)
-                planned_urls.clear(), planned_hashes.clear(), planned_bands.clear()
+                planned_urls.clear(), planned_hashes.clear()
                 more_urls, more_hashes = self._existing([p])
                 by_url.update(more_urls)
                 by_hash.update(more_hashes)
             if p.url and p.url in by_url:
                 results[i] = self._atomic(p.where, self._update, by_url[p.url], p)
                 continue
-            same = by_hash.get(p.content_hash)
+            same_text = by_hash.get(p.content_hash, [])
+            same = next((a for a in same_text if _same_outlet(a, p)), None)
             if same is not None:
-                message = f"same text as {same.slug}; not imported again"
+                # The same outlet with the same text: the story again under another address.
+                message = f"same text as {same.slug} from the same outlet; not imported again"
                 results[i] = ItemResult(DUPLICATE, p.where, message, same.slug, same.pk)
                 continue
-            plan = self._plan(p, *signatures[i], owners)
-            if planned_bands.intersection(plan.bands):
-                # Perhaps a copy of an article planned in this batch: write those first.
+            # The same text from another outlet is a copy of the first-seen original.
+            first = same_text[0] if same_text else None
+            plan = self._plan(p, *signatures[i], owners, same_text=first)
+            if first is None and planned_bands.intersection(plan.bands):
+                # Perhaps a copy of an original of this batch (`owners` was read before it
+                # was written): write what is planned, then look again in the database.
                 self._flush(plans, results)
-                planned_urls.clear(), planned_hashes.clear(), planned_bands.clear()
+                planned_urls.clear(), planned_hashes.clear()
                 plan = self._plan(p, *signatures[i], None)
             plans[i] = plan
             planned_urls.add(p.url)
@@ -573,6 +728,11 @@ class Importer:
             if plan.original is None:
                 planned_bands.update(plan.bands)
         self._flush(plans, results)
+        # Stories already here are indexed again if a crash once left them out of search.
+        seen = [item.article_id for item in results if item.status in (UNCHANGED, DUPLICATE) and item.article_id]
+        if seen:
+            with transaction.atomic():
+                indexing.repair(seen)
         for offset, item in enumerate(results):
             self.report.add(item)
             if progress:
@@ -596,14 +756,25 @@ class Importer:
         hashes = [p.content_hash for p in prepared]
         by_url = {a.source_url: a for a in Article.objects.filter(source_url__in=urls)} if urls else {}
         by_hash = {}
-        for article in (
-            Article.objects.filter(content_hash__in=hashes).only("pk", "slug", "content_hash").order_by("-pk")
-        ):
-            by_hash[article.content_hash] = article  # the lowest pk wins
+        same_text = (
+            Article.objects.filter(content_hash__in=hashes)
+            .annotate(source_slug=Coalesce("source__slug", Value("")))
+            .only("pk", "slug", "content_hash", "canonical_id", "source_url")
+            .order_by("pk")
+        )
+        for article in same_text:
+            by_hash.setdefault(article.content_hash, []).append(article)  # the first seen first
         return by_url, by_hash
 
-    def _plan(self, p, shingle_set, bands, owners):
-        original, score = dedupe.find_original(shingle_set, bands, owners=owners)
+    def _plan(self, p, shingle_set, bands, owners, *, same_text=None):
+        """The plan for a new article; `same_text` is a stored article with the same text
+        (from another outlet), else the bands find a near-identical original if any."""
+        if same_text is not None:
+            original, score = same_text, 1.0
+            if same_text.canonical_id:  # itself a copy: point to its original
+                original = Article.objects.only("pk", "slug").get(pk=same_text.canonical_id)
+        else:
+            original, score = dedupe.find_original(shingle_set, bands, owners=owners)
         found = self.linker.find(p.title, p.body)
         return Plan(
             where=p.where,
@@ -624,7 +795,7 @@ class Importer:
             return ItemResult(FAILED, where, str(exc))
         except (DatabaseError, ValidationError, ValueError) as exc:
             self._after_rollback()
-            return ItemResult(FAILED, where, f"could not be saved: {exc}")
+            return ItemResult(FAILED, where, f"{NOT_SAVED}: {exc}")
 
     def _after_rollback(self):
         self._sources.clear()
@@ -674,13 +845,14 @@ class Importer:
             )
             for name, value in plan.facts.fields().items():
                 setattr(article, name, value or (None if name in ("trial_phase", "participants") else ""))
-            if self.publish:
+            if self.publish and article.published is not None:
                 # Published from the first write: the links are born with the copied date.
                 services.mark_published(article, by=self.user, when=now)
             articles.append(article)
         bulk.insert(Article, articles)
         bulk.insert_history(articles, when=now, user=self.user)
-        index_later(article.pk for article in articles)
+        # In this transaction: a crash leaves the articles and their index rows, or neither.
+        indexing.index_articles([article.pk for article in articles])
 
         rows = {entity_type: [] for entity_type in LINK_MODEL}
         trials, bands, items = [], [], []
@@ -697,15 +869,19 @@ class Importer:
                 message = f"{article.slug}: a copy of {plan.original.slug} (similarity {plan.score:.2f}); {links} links"
                 items.append(ItemResult(SYNDICATED, plan.where, message, article.slug, article.pk))
             else:
-                items.append(
-                    ItemResult(CREATED, plan.where, f"{article.slug}: {links} links", article.slug, article.pk)
-                )
+                message = f"{article.slug}: {links} links"
+                if self.publish and article.published is None:
+                    message += "; kept as a draft: date unknown, set it before publishing"
+                items.append(ItemResult(CREATED, plan.where, message, article.slug, article.pk))
         for entity_type, link_model in LINK_MODEL.items():
             if rows[entity_type]:
                 bulk.insert(link_model, rows[entity_type])
                 bulk.insert_history(rows[entity_type], when=now, user=self.user)
         ArticleTrial.objects.bulk_create(trials)
         dedupe.store_bands(bands)
+        reports.sync(article_ids=[article.pk for article in articles])
+        if self.publish:
+            stamp.bump()  # bulk writes send no signals: cached pages and search answers expire here
         return items
 
     @staticmethod
@@ -716,7 +892,7 @@ class Importer:
             base = slugify(p.title)[:80].strip("-") or "article"
             options = [base]
             if p.source_name:
-                options.append(f"{base}-{slugify(p.source_name)[:40]}".strip("-"))
+                options.append(f"{base}-{source_slug(p.source_name)[:40]}".strip("-"))
             if p.published:
                 options.append(f"{options[-1]}-{p.published.date().isoformat()}")
             candidates.append(options)
@@ -746,9 +922,17 @@ class Importer:
             **({"published": p.published} if p.published else {}),
         }
         changed = [name for name, value in values.items() if getattr(article, name) != value]
-        wants_publish = self.publish and article.status != ArticleStatus.PUBLISHED
+        undated = article.published is None and p.published is None
+        wants_publish = self.publish and article.status != ArticleStatus.PUBLISHED and not undated
         if not changed and not wants_publish:
-            return ItemResult(UNCHANGED, p.where, f"already imported as {article.slug}; unchanged", article.slug)
+            return ItemResult(
+                UNCHANGED, p.where, f"already imported as {article.slug}; unchanged", article.slug, article.pk
+            )
+        if article.status == ArticleStatus.PUBLISHED and not self.update_published:
+            raise RecordError(
+                f"same URL as the published article {article.slug}, which was not changed: "
+                f"{services.published_needs_reviewer(article)}"
+            )
         if changed:
             for name in changed:
                 setattr(article, name, values[name])
@@ -764,6 +948,7 @@ class Importer:
             if "body" in changed and article.canonical_id is None:
                 dedupe.index_original(article, dedupe.band_values(dedupe.shingles(article.body)), replace=True)
             self.report.links += self.linker.refresh_links(article, found)
+            reports.sync(article_ids=[article.pk])
             if article.published and article.status == ArticleStatus.PUBLISHED:
                 services.sync_link_dates(article_ids=[article.pk])
         if wants_publish:
@@ -785,6 +970,15 @@ class Importer:
         return evidence.extract(f"{p.title}\n\n{p.body}", journals_found=names)
 
 
+def _same_outlet(article, p):
+    """Whether a stored article (annotated with its source_slug) and a prepared record come
+    from the same outlet: the same Source, or addresses on the same site."""
+    if article.source_slug == source_slug(p.source_name):
+        return True
+    site = outlet_name("", p.url) if p.url else ""
+    return bool(site) and bool(article.source_url) and outlet_name("", article.source_url) == site
+
+
 BATCH_SIZE = 100  # records read and linked, then written together
 
 
@@ -798,9 +992,29 @@ def _commit_without_waiting_for_disk():
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def import_records(records, *, publish=False, source="", dry_run=False, user=None, progress=None, matcher=None):
-    """Import every record; returns an ImportReport. See the module docstring."""
-    importer = Importer(publish=publish, source=source, user=user, dry_run=dry_run, matcher=matcher)
+def import_records(
+    records,
+    *,
+    publish=False,
+    source="",
+    dry_run=False,
+    user=None,
+    progress=None,
+    matcher=None,
+    report_holder=None,
+    update_published=None,
+):
+    """Import every record; returns an ImportReport. See the module docstring.
+    (`report_holder`, a dict, gets the report under "report" while the import runs.)
+
+    A record with the URL of a published article changes it only when `update_published`
+    (by default: when `user` may publish); otherwise that record fails, saying so, and the
+    others are imported."""
+    importer = Importer(
+        publish=publish, source=source, user=user, dry_run=dry_run, matcher=matcher, update_published=update_published
+    )
+    if report_holder is not None:
+        report_holder["report"] = importer.report
     if dry_run:
         with transaction.atomic():
             _run(importer, records, progress)
@@ -815,6 +1029,5 @@ def _run(importer, records, progress):
     done = 0
     with title_norms_deferred():
         while batch := list(itertools.islice(records, BATCH_SIZE)):
-            with bulk_indexing(before_commit=_commit_without_waiting_for_disk):
-                importer.run_batch(batch, progress, start=done)
+            importer.run_batch(batch, progress, start=done)
             done += len(batch)

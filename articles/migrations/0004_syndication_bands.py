@@ -5,24 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0003_editor_and_reviewer_groups'),
+        ("articles", "0003_editor_and_reviewer_groups"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SyndicationBand',
+            name="SyndicationBand",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('band', models.PositiveSmallIntegerField()),
-                ('value', models.BigIntegerField()),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='syndication_bands', to='articles.article')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("band", models.PositiveSmallIntegerField()),
+                ("value", models.BigIntegerField()),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="syndication_bands",
+                        to="articles.article",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['article', 'band'],
-                'indexes': [models.Index(fields=['band', 'value'], name='syndicationband_lookup_idx')],
-                'constraints': [models.UniqueConstraint(fields=('article', 'band'), name='syndicationband_unique')],
+                "ordering": ["article", "band"],
+                "indexes": [models.Index(fields=["band", "value"], name="syndicationband_lookup_idx")],
+                "constraints": [models.UniqueConstraint(fields=("article", "band"), name="syndicationband_unique")],
             },
         ),
     ]

@@ -2,19 +2,22 @@
 
 "rux" → Ruxolitinib, "jak" → Jakafi → Ruxolitinib. Candidates are aliases whose
 normalised form starts with the normalised input (a prefix scan of the alias index
-on both databases), one per entity; they are ranked by an exact match, the entity's
-own name, a brand name, how many public articles the entity has (counted up to
-COUNT_CAP through the link tables' covering index) and shortness.
+on both databases), one per entity; they are ranked by tiers: an exact match first,
+then by how many public articles the entity has (counted up to COUNT_CAP through the
+link tables' covering index: "breast c" → Breast Neoplasms before Breast Cyst), then the
+entity's own name, a brand name and shortness. A MeSH descriptor outside the health
+branches (DISEASE_BRANCHES: "Semantic Differential" is a research method) is never
+offered as a condition.
 """
 
 # SQL here is assembled from constant fragments (table and column names); values are parameters.
 # ruff: noqa: S608
 
-import math
 from dataclasses import dataclass
 
 from django.db import connection
 
+from ..models import ConditionTreeNumber
 from ..text import normalize
 from .kinds import BY_NAME, KINDS
 
@@ -22,6 +25,11 @@ LIMIT = 8
 CANDIDATES_PER_KIND = 30
 COUNT_CAP = 1000
 MAX_INPUT = 100
+# MeSH branches whose descriptors are offered as conditions: diseases (C), behaviour and
+# mental disorders (F01-F03), phenomena such as body weight or pregnancy (G). A condition
+# without tree numbers (added by an editor) is offered too.
+DISEASE_BRANCHES = ("C", "F01", "F02", "F03", "G")
+TREE_TABLE = ConditionTreeNumber._meta.db_table
 
 
 @dataclass
@@ -35,10 +43,14 @@ class Suggestion:
     is_brand: bool
     article_count: int = 0  # capped at COUNT_CAP
     score: float = 0.0
+    exact: bool = False  # the matched name is exactly what was typed
 
     @property
     def label(self):
-        return self.name if self.alias.casefold() == self.name.casefold() else f"{self.alias} → {self.name}"
+        """ "Jakafi → Ruxolitinib"; a misspelling is never shown, only the name it leads to."""
+        if self.alias.casefold() == self.name.casefold() or self.alias_kind == "misspelling":
+            return self.name
+        return f"{self.alias} → {self.name}"
 
     @property
     def url(self):
@@ -69,13 +81,23 @@ def suggest(text, limit=LIMIT):
     order = "LENGTH(normalized), normalized" if len(prefix) > 1 else "normalized"
     parts, params = [], []
     for kind in KINDS:
+        health = ""
+        if kind.name == "condition":
+            branches = " OR ".join(["t.number LIKE %s"] * len(DISEASE_BRANCHES))
+            health = (
+                f" WHERE NOT EXISTS (SELECT 1 FROM {TREE_TABLE} t WHERE t.condition_id = e.id) "
+                f"OR EXISTS (SELECT 1 FROM {TREE_TABLE} t WHERE t.condition_id = e.id AND ({branches}))"
+            )
         parts.append(
             f"SELECT '{kind.name}', e.id, e.name, e.slug, a.text, a.normalized, a.kind, a.is_brand "
             f"FROM (SELECT id FROM {kind.alias_table} WHERE {condition} ORDER BY {order} "
             f"LIMIT {CANDIDATES_PER_KIND}) shortest "
             f"JOIN {kind.alias_table} a ON a.id = shortest.id JOIN {kind.entity_table} e ON e.id = a.{kind.column}"
+            f"{health}"
         )
         params.extend(condition_params)
+        if health:
+            params.extend(branch + "%" for branch in DISEASE_BRANCHES)
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         rows = cursor.fetchall()
@@ -84,19 +106,22 @@ def suggest(text, limit=LIMIT):
     for kind, entity_id, name, slug, alias, normalized, alias_kind, is_brand in rows:
         suggestion = Suggestion(kind, entity_id, name, slug, alias, alias_kind, bool(is_brand))
         suggestion.score = _alias_score(suggestion, normalized, prefix)
+        suggestion.exact = normalized == prefix
         key = (kind, entity_id)
-        if key not in best or suggestion.score > best[key].score:
+        if key not in best or (suggestion.exact, suggestion.score) > (best[key].exact, best[key].score):
             best[key] = suggestion
     shortlist = sorted(best.values(), key=lambda s: -s.score)[: limit * 3]
     _add_counts(shortlist)
-    for suggestion in shortlist:
-        suggestion.score += 0.8 * math.log10(1 + suggestion.article_count)
-    shortlist.sort(key=lambda s: (-s.score, s.name.lower()))
+    # Tiers: exact match, then popularity, then the name's own score (own name, brand, shortness).
+    shortlist.sort(key=lambda s: (-s.exact, -s.article_count, -s.score, s.name.lower()))
     return shortlist[:limit]
 
 
+EXACT = 3.0  # an alias equal to what was typed scores at least this
+
+
 def _alias_score(suggestion, normalized, prefix):
-    score = 3.0 if normalized == prefix else 0.0
+    score = EXACT if normalized == prefix else 0.0
     if suggestion.alias.casefold() == suggestion.name.casefold():
         score += 0.5
     if suggestion.is_brand:

@@ -1,9 +1,7 @@
 """Why a result matched, in words: "mentions Ruxolitinib in the title (you searched
 Jakafi, a brand name of Ruxolitinib)"."""
 
-import re
-
-from ..models import AliasKind, LinkStatus
+from ..models import AliasKind, LinkOrigin, LinkStatus
 
 RELATIONS = {
     AliasKind.NAME: "the name of",
@@ -28,13 +26,19 @@ def you_searched(match):
 
 
 def _mention(name, link):
+    """ "mentions X in the title and 3 times in the text" where the text says it; a link
+    without a mention is "linked to X by an editor" (or by machine)."""
     where = []
     if link.in_title:
         where.append("in the title")
     if link.mention_count:
         times = "once" if link.mention_count == 1 else f"{link.mention_count} times"
         where.append(f"{times} in the text")
-    return f"mentions {name}" + (" " + " and ".join(where) if where else "")
+    if not where:
+        curated = getattr(link, "origin", None) == LinkOrigin.EDITOR or link.status == LinkStatus.CONFIRMED
+        by = "an editor" if curated else "machine"
+        return f"linked to {name} by {by}"
+    return f"mentions {name} " + " and ".join(where)
 
 
 def _links(article):
@@ -42,6 +46,7 @@ def _links(article):
         "condition": {link.condition_id: link for link in getattr(article, "public_condition_links", [])},
         "drug": {link.drug_id: link for link in getattr(article, "public_drug_links", [])},
         "institution": {link.institution_id: link for link in getattr(article, "public_institution_links", [])},
+        "drug_class": {link.drug_class_id: link for link in getattr(article, "public_drug_class_links", [])},
     }
 
 
@@ -55,20 +60,26 @@ def group_links(article, group):
         if link is not None:
             found.append((match, link, None))
             continue
-        for child_id, child_name, _slug in group.narrower.get(entity.id, []):
-            child_link = links["condition"].get(child_id)
+        below = links["drug"] if entity.kind == "drug_class" else links["condition"]
+        children = (
+            group.members.get(entity.id, []) if entity.kind == "drug_class" else group.narrower.get(entity.id, [])
+        )
+        for child_id, child_name, _slug in children:
+            child_link = below.get(child_id)
             if child_link is not None:
                 found.append((match, child_link, child_name))
                 break
     return found
 
 
-def reasons(article, groups, words, *, text_for_words=""):
+def reasons(article, groups, words):
     """The reasons, as a list of clauses."""
     result = []
     for group in groups:
         for match, link, narrower in group_links(article, group)[:2]:
-            if narrower:
+            if narrower and match.entity.kind == "drug_class":
+                text = _mention(narrower, link) + f", one of the {match.entity.name}"
+            elif narrower:
                 text = _mention(narrower, link) + f", a narrower condition under {match.entity.name}"
             else:
                 text = _mention(match.entity.name, link)
@@ -78,12 +89,9 @@ def reasons(article, groups, words, *, text_for_words=""):
             if link.status == LinkStatus.SUGGESTED:
                 text += "; the link was suggested by machine, not yet checked by an editor"
             result.append(text)
-    if words:
-        haystack = text_for_words or f"{article.title}\n{article.summary}"
-        present = [w for w in words if re.search(r"(?<!\w)" + re.escape(w), haystack, re.IGNORECASE)]
-        if present:
-            quoted = ", ".join(f"“{w}”" for w in present)
-            result.append(f"contains {quoted}")
+    if words:  # words and names the text holds (checked by the caller), without a link
+        quoted = ", ".join(f"“{w}”" for w in words)
+        result.append(f"matches the words {quoted}")
     if article.canonical_id and article.canonical:
         original = article.canonical
         source = f" by {original.source.name}" if original.source else ""
@@ -91,7 +99,7 @@ def reasons(article, groups, words, *, text_for_words=""):
     return result
 
 
-def why(article, groups, words, *, text_for_words=""):
+def why(article, groups, words):
     """The reasons as one sentence: "Mentions Ruxolitinib in the title (you searched …); contains “trial”"."""
-    text = "; ".join(reasons(article, groups, words, text_for_words=text_for_words))
+    text = "; ".join(reasons(article, groups, words))
     return text[:1].upper() + text[1:]

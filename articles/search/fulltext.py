@@ -19,6 +19,7 @@ from django.db import connection
 
 from ..models import Article
 from ..text import normalize
+from .ranking import COMMON_SHARE
 
 INDEX = "modelsearch_indexentry"
 FTS = "modelsearch_indexentry_fts"
@@ -52,6 +53,31 @@ def word_conditions(words):
         conditions.append("(ie.title @@ plainto_tsquery(%s) OR ie.body @@ plainto_tsquery(%s))")
         params.extend([word, word])
     return " AND ".join(conditions), params
+
+
+def phrase_condition(phrases):
+    """(sql, params), PostgreSQL: index row `ie` holds any of `phrases` (each word in order) in
+    its title or body; the GIN indexes on both serve it."""
+    query = "(" + " || ".join(["phraseto_tsquery(%s)"] * len(phrases)) + ")"
+    return f"(ie.title @@ {query} OR ie.body @@ {query})", [*phrases, *phrases]
+
+
+# How many stories the index holds, for how common a word is (an index-only count: a few ms at
+# 100k stories; only queries with words beside names ask for it).
+INDEXED_DOCUMENTS_SQL = f"(SELECT COUNT(*) FROM {INDEX})"
+
+
+def documents_holding(word, documents):
+    """(sql, params) of a scalar: how many indexed titles or bodies hold `word`, counted only
+    up to a share `ranking.COMMON_SHARE` of `documents` (a SQL expression: the whole index),
+    plus one, so that the count stays cheap for a word most stories hold."""
+    cap = f"CAST({documents} * {COMMON_SHARE} AS INTEGER) + 1"
+    if _is_postgres():
+        holds = "ie.title @@ plainto_tsquery(%s) OR ie.body @@ plainto_tsquery(%s)"
+        sql = f"(SELECT COUNT(*) FROM (SELECT 1 FROM {INDEX} ie WHERE {holds} LIMIT {cap}) holding)"
+        return sql, [word, word]
+    sql = f"(SELECT COUNT(*) FROM (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s LIMIT {cap}) holding)"
+    return sql, [fts5_query([word])]
 
 
 def matching_ids(words):

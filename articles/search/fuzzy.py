@@ -7,6 +7,9 @@ pg_trgm's trigrams of every normalised alias), rebuilt when an alias table chang
 (its highest id or history id moves), which keeps, as PostgreSQL does, the
 TRIGRAM_LIMIT most similar aliases of each kind above pg_trgm's threshold.
 
+The words public stories use (``lexicon``: table StoryWord, same index on both paths) are
+candidates too, as kind WORD: a typo of an everyday word no vocabulary holds.
+
 Both paths then score their candidates with the same rapidfuzz ratio (0–100), so a
 typo is corrected, or offered, alike on both databases (tested on PostgreSQL, where
 both run over the same aliases).
@@ -21,10 +24,18 @@ from dataclasses import dataclass
 from django.db import connection
 from rapidfuzz import fuzz
 
+from ..models import StoryWord
 from .kinds import KINDS
 
 CANDIDATES = 8
 TRIGRAM_LIMIT = 12
+WORD = "word"  # the kind of a Hit from the story words
+WORD_TABLE = StoryWord._meta.db_table
+# (kind name, table, text column) searched by similarity: the alias tables, then the words.
+SOURCES = (
+    *((kind.name, kind.alias_table, "normalized") for kind in KINDS),
+    (WORD, WORD_TABLE, "word"),
+)
 
 
 @dataclass(frozen=True)
@@ -52,10 +63,10 @@ def find(texts):
 def _trigram(texts):
     parts, params = [], []
     for index, text in enumerate(texts):
-        for kind in KINDS:
+        for name, table, column in SOURCES:
             parts.append(
-                f"(SELECT {index} AS q, '{kind.name}' AS kind, id, normalized FROM {kind.alias_table} "
-                f"WHERE normalized %% %s ORDER BY similarity(normalized, %s) DESC, id LIMIT {TRIGRAM_LIMIT})"
+                f"(SELECT {index} AS q, '{name}' AS kind, id, {column} FROM {table} "
+                f"WHERE {column} %% %s ORDER BY similarity({column}, %s) DESC, id LIMIT {TRIGRAM_LIMIT})"
             )
             params.extend([text, text])
     found = {text: [] for text in texts}
@@ -67,7 +78,7 @@ def _trigram(texts):
 
 
 class _AliasCache:
-    """The TrigramIndex of the alias tables as they are now, kept per process."""
+    """The TrigramIndex of the alias tables and story words as they are now, kept per process."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -80,6 +91,7 @@ class _AliasCache:
         for kind in KINDS:
             parts.append(f"(SELECT MAX(id) FROM {kind.alias_table})")
             parts.append(f"(SELECT MAX(history_id) FROM {kind.alias_history_table})")
+        parts.append(f"(SELECT MAX(id) FROM {WORD_TABLE})")  # rebuilt whole: new ids
         with connection.cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(parts))
             return cursor.fetchone()
@@ -95,14 +107,17 @@ class _AliasCache:
 
     @staticmethod
     def _build():
-        from .trigrams import TrigramIndex  # NumPy, loaded only where SQLite needs it
+        from .trigrams import TrigramIndex, release_free_memory  # NumPy, loaded only where SQLite needs it
 
         rows = []
         with connection.cursor() as cursor:
-            for position, kind in enumerate(KINDS):
-                cursor.execute(f"SELECT id, normalized FROM {kind.alias_table}")
+            for position, (_name, table, column) in enumerate(SOURCES):
+                cursor.execute(f"SELECT id, {column} FROM {table}")
                 rows.extend((position, alias_id, normalized) for alias_id, normalized in cursor)
-        return TrigramIndex.build(rows)
+        index = TrigramIndex.build(rows)
+        del rows
+        release_free_memory()  # the build's ~300 MB of temporaries, back to the system
+        return index
 
 
 _cache = _AliasCache()
@@ -111,6 +126,6 @@ _cache = _AliasCache()
 def _in_memory(texts):
     index = _cache.get()
     return {
-        text: [(KINDS[kind].name, alias_id, name) for kind, alias_id, name in index.similar(text, TRIGRAM_LIMIT)]
+        text: [(SOURCES[kind][0], alias_id, name) for kind, alias_id, name in index.similar(text, TRIGRAM_LIMIT)]
         for text in texts
     }

@@ -1,4 +1,9 @@
-"""The three kinds of entity search resolves to, and their tables."""
+"""The kinds of entity search resolves to, and their tables; and the kinds an article links to.
+
+Drug classes are linked to articles and shown with them (``LINKED_KINDS``), and a query
+may name one (``RESOLVED_KINDS``: "statins" reads the class's links and its members'), but
+they have no entity card or facet of their own (``KINDS``).
+"""
 
 from dataclasses import dataclass
 from functools import cached_property
@@ -6,11 +11,14 @@ from functools import cached_property
 from ..models import (
     ArticleCondition,
     ArticleDrug,
+    ArticleDrugClass,
     ArticleInstitution,
     Condition,
     ConditionAlias,
     Drug,
     DrugAlias,
+    DrugClass,
+    DrugClassAlias,
     Institution,
     InstitutionAlias,
 )
@@ -51,5 +59,9 @@ DRUG = Kind("drug", "drugs", Drug, DrugAlias, ArticleDrug)
 CONDITION = Kind("condition", "conditions", Condition, ConditionAlias, ArticleCondition)
 INSTITUTION = Kind("institution", "institutions", Institution, InstitutionAlias, ArticleInstitution)
 KINDS = (DRUG, CONDITION, INSTITUTION)
+DRUG_CLASS = Kind("drug_class", "drug_classes", DrugClass, DrugClassAlias, ArticleDrugClass)
+LINKED_KINDS = (*KINDS, DRUG_CLASS)
+RESOLVED_KINDS = LINKED_KINDS
+LINKED_BY_NAME = {kind.name: kind for kind in LINKED_KINDS}
 BY_NAME = {kind.name: kind for kind in KINDS}
 BY_PLURAL = {kind.plural: kind for kind in KINDS}

@@ -18,10 +18,11 @@ from django.db import connection
 from django.urls import reverse
 
 from ..models import Article, ArticleStatus, ArticleTrial, Condition, Drug, Institution, LinkStatus, Source
-from .kinds import KINDS
+from .kinds import KINDS, LINKED_KINDS
+from .retrieval import PUBLIC_LINK
 
 BY_KIND = {"drug": Drug, "condition": Condition, "institution": Institution}
-EXTRA_ID = {"drug": "drugbank_id", "condition": "mesh_id", "institution": None}
+EXTRA_ID = {"drug": "drugbank_id", "condition": "mesh_id", "institution": None, "drug_class": None}
 PUBLISHED = f"status = '{ArticleStatus.PUBLISHED}'"  # matches the partial index article_search_idx
 # What a result shows and serialises of an article (the body only for its snippet).
 # What a link to an article shows: title, source, date.
@@ -32,7 +33,7 @@ ARTICLE_FIELDS = ("slug", "title", "summary", "body", "published", "status", "so
 @lru_cache(maxsize=8)
 def _url_pattern(kind):
     """The entity page URL with a placeholder slug, reversed once per kind."""
-    return reverse(f"articles:{kind}-detail", kwargs={"slug": "slug-placeholder"})
+    return reverse(f"articles:{kind.replace('_', '-')}-detail", kwargs={"slug": "slug-placeholder"})
 
 
 class LinkedEntity:
@@ -59,10 +60,10 @@ class LinkedEntity:
 class PageLink:
     """A visible link of a result: ``link.drug`` (or ``.condition``, ``.institution``) and ``link.drug_id``."""
 
-    __slots__ = ("entity", "first_offset", "in_title", "kind", "matched_text", "mention_count", "status")
+    __slots__ = ("entity", "first_offset", "in_title", "kind", "matched_text", "mention_count", "origin", "status")
 
-    def __init__(self, kind, status, mention_count, in_title, first_offset, matched_text, entity):
-        self.kind, self.status, self.mention_count = kind, status, mention_count
+    def __init__(self, kind, status, mention_count, in_title, first_offset, matched_text, entity, origin=None):
+        self.kind, self.status, self.mention_count, self.origin = kind, status, mention_count, origin
         self.in_title, self.first_offset, self.matched_text, self.entity = (
             bool(in_title),
             first_offset,
@@ -148,21 +149,21 @@ def article_page(slug):
 
 
 def attach_links(articles):
-    """Set ``public_condition_links`` (and drug, institution) on each article: its visible links,
-    most mentioned first (one query)."""
+    """Set ``public_condition_links`` (and drug, institution, drug_class) on each article: its
+    visible links, most mentioned first (one query)."""
     by_id = {article.pk: article for article in articles}
     for article in articles:
-        for kind in KINDS:
+        for kind in LINKED_KINDS:
             setattr(article, f"public_{kind.name}_links", [])
     if not articles:
         return
     placeholders = ", ".join(["%s"] * len(by_id))
     parts, params = [], []
-    for kind in KINDS:
+    for kind in LINKED_KINDS:
         extra = f"e.{EXTRA_ID[kind.name]}" if EXTRA_ID[kind.name] else "NULL"
         parts.append(
             f"SELECT '{kind.name}', l.article_id, l.id, l.status, l.mention_count, l.in_title, l.first_offset, "
-            f"l.matched_text, e.id, e.name, e.slug, {extra} FROM {kind.link_table} l "
+            f"l.matched_text, e.id, e.name, e.slug, {extra}, l.origin FROM {kind.link_table} l "
             f"JOIN {kind.entity_table} e ON e.id = l.{kind.column} "
             f"WHERE l.article_id IN ({placeholders}) AND l.status <> '{LinkStatus.REJECTED}'"
         )
@@ -171,9 +172,10 @@ def attach_links(articles):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    for kind, article_id, _pk, status, mentions, in_title, offset, matched, entity_id, name, slug, extra in rows:
+    for row in rows:
+        kind, article_id, _pk, status, mentions, in_title, offset, matched, entity_id, name, slug, extra, origin = row
         entity = LinkedEntity(kind, entity_id, name, slug, extra)
-        link = PageLink(kind, status, mentions, in_title, offset, matched, entity)
+        link = PageLink(kind, status, mentions, in_title, offset, matched, entity, origin)
         getattr(by_id[article_id], f"public_{kind}_links").append(link)
 
 
@@ -268,17 +270,36 @@ def entities(ids_by_kind):
     return found
 
 
+USAGE_WINDOW = 1_000  # an entity's newest public links read to see which of its names stories use
+
+
 def aliases(ids_by_kind):
-    """{(kind, id): [(text, normalized, alias kind, is_brand, is_ambiguous), ...]} (one query)."""
+    """{(kind, id): [(text, normalized, alias kind, is_brand, is_ambiguous, uses), ...]} (one query).
+
+    `uses`: how many of the entity's newest USAGE_WINDOW public links matched this name (its
+    text, any case), so that lists can put the names stories use first.
+    """
     parts, params = [], []
     for kind in KINDS:
         ids = list(ids_by_kind.get(kind.name) or [])
-        if ids:
-            parts.append(
-                f"SELECT '{kind.name}', {kind.column}, text, normalized, kind, is_brand, is_ambiguous "
-                f"FROM {kind.alias_table} WHERE {kind.column} IN ({', '.join(['%s'] * len(ids))})"
-            )
-            params.extend(ids)
+        if not ids:
+            continue
+        newest = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT {kind.column} AS entity_id, matched_text FROM {kind.link_table} "
+            f"WHERE {kind.column} = %s AND {PUBLIC_LINK} ORDER BY published DESC LIMIT {USAGE_WINDOW}) n{i}"
+            for i in range(len(ids))
+        )
+        used = (
+            f"SELECT entity_id, LOWER(matched_text) AS used, COUNT(*) AS uses FROM ({newest}) newest "
+            "GROUP BY entity_id, LOWER(matched_text)"
+        )
+        parts.append(
+            f"SELECT '{kind.name}', a.{kind.column}, a.text, a.normalized, a.kind, a.is_brand, a.is_ambiguous, "
+            f"COALESCE(u.uses, 0) FROM {kind.alias_table} a LEFT JOIN ({used}) u "
+            f"ON u.entity_id = a.{kind.column} AND u.used = LOWER(a.text) "
+            f"WHERE a.{kind.column} IN ({', '.join(['%s'] * len(ids))})"
+        )
+        params.extend([*ids, *ids])
     if not parts:
         return {}
     found = {}

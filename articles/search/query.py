@@ -4,6 +4,7 @@ Everything downstream compares normalised text (``articles.text.normalize``), th
 same form the alias table stores, so "JAKAFI", "Jakafi" and "jakafi" are one query.
 """
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -12,6 +13,7 @@ from ..text import normalize_with_offsets
 MAX_QUERY_LENGTH = 300  # characters a query may have (longer: a 400 with a message)
 MAX_TOKENS = 12  # words considered for entity resolution; the rest only go to full text
 MAX_NGRAM = 8  # longest alias (in words) looked up
+POSSESSIVE = re.compile(r"['\u2019\u02bc]s?(?!\w)")  # Alzheimer's, Alzheimer\u2019s, Parkinsons'
 
 # Words that never decide what a query is about and are not searched as text: the
 # English stop list of PostgreSQL's and Snowball's text search (so that both
@@ -47,8 +49,11 @@ class Query:
         return not self.tokens
 
     def raw_text(self, start, end):
-        """The text as typed behind tokens[start:end]."""
-        return self.raw[self.spans[start][0] : self.spans[end - 1][1]]
+        """The text as typed behind tokens[start:end], with a possessive the last word carries
+        ("Alzheimer's": the reader's own words, though "'s" is no token)."""
+        stop = self.spans[end - 1][1]
+        possessive = POSSESSIVE.match(self.raw, stop)
+        return self.raw[self.spans[start][0] : possessive.end() if possessive else stop]
 
     def text(self, start, end):
         return " ".join(self.tokens[start:end])

@@ -7,6 +7,7 @@ Stage one, in SQL over every matching link row (``retrieval``):
     link strength = 1.0 if an editor confirmed the link, else 0.5 + 0.3 × confidence
                   + 0.8 if the name is in the title
                   + 0.08 × mentions (at most 8)
+                  + 0.3 if the body names it in its lead (first LEAD_CHARS characters)
                   × 0.8 when the link is to a narrower condition than the one searched
     recency       = 0.8 / (1 + age in days / 365)
 
@@ -20,6 +21,21 @@ counted, just below). Pages past the window keep the stage-one order.
 For word-only queries stage one is the normalised text rank × TEXT_WEIGHT + recency.
 """
 
+# Several concepts (the parts of a query: "jakafi" and "hair loss"): an article scores
+# CONCEPT_TIER per concept it matches, and LINKED_TIER more per concept matched by a link
+# rather than by its names in the text alone (a text-only match scores TEXT_ONLY as its
+# link strength). The tiers exceed any blend of strength, recency and text rank, so the
+# articles matching every concept come first, and a linked story above a text-only one.
+CONCEPT_TIER = 100.0
+LINKED_TIER = 10.0
+TEXT_ONLY = 0.3
+WORDS_WEIGHT = 3.0  # other words typed beside names ("ruxolitinib vitiligo"): a lift within a tier
+# Only words that tell stories apart lift: one that more than COMMON_SHARE of the stories hold
+# ("help", "new", "treatment" in health news) lifts nothing, and a rarer one lifts by its
+# rarity, in full when at most one story in RARE_RATIO holds it (``retrieval.Counts.rarity``).
+COMMON_SHARE = 0.5
+RARE_RATIO = 100.0
+
 CANDIDATES = 200  # best stage-one rows re-ranked in stage two
 
 CONFIRMED = 1.0
@@ -28,6 +44,10 @@ SUGGESTED_CONFIDENCE = 0.3
 IN_TITLE = 0.8
 PER_MENTION = 0.08
 MAX_MENTIONS = 8
+# A news story names what it is about in its lead; a story that cites an institution or a drug
+# in passing names it further down ("…, the American Heart Association says").
+EARLY_MENTION = 0.3
+LEAD_CHARS = 700
 NARROWER_WEIGHT = 0.8
 RECENCY_WEIGHT = 0.8
 HALF_LIFE_DAYS = 365.0
@@ -41,21 +61,25 @@ SNAPSHOT_DRIFT_MIN = 10
 STRENGTH_SQL = (
     f"(CASE WHEN status = 'confirmed' THEN {CONFIRMED} ELSE {SUGGESTED_BASE} + {SUGGESTED_CONFIDENCE} * confidence END"
     f" + CASE WHEN in_title THEN {IN_TITLE} ELSE 0.0 END"
-    f" + {PER_MENTION} * (CASE WHEN mention_count > {MAX_MENTIONS} THEN {MAX_MENTIONS} ELSE mention_count END))"
+    f" + {PER_MENTION} * (CASE WHEN mention_count > {MAX_MENTIONS} THEN {MAX_MENTIONS} ELSE mention_count END)"
+    f" + CASE WHEN first_offset < {LEAD_CHARS} THEN {EARLY_MENTION} ELSE 0.0 END)"
 )
 
 
-def rerank(candidates, *, text_ranks, copies):
+def rerank(candidates, *, text_ranks, copies, weight=TEXT_WEIGHT):
     """Stage two: [(article id, score)] best first.
 
     candidates: [(article id, stage-one score)]; text_ranks: {article id: raw text
-    rank}; copies: ids of syndicated copies.
+    rank}; copies: ids of syndicated copies, placed after the originals that match as many
+    parts of the query (the same CONCEPT_TIER and LINKED_TIER); weight: of the text rank
+    (WORDS_WEIGHT for other words typed beside names, which only lift a result).
     """
     best = max(text_ranks.values(), default=0.0)
     scored = []
     for article_id, score in candidates:
+        tier = score // LINKED_TIER
         if best > 0:
-            score += TEXT_WEIGHT * text_ranks.get(article_id, 0.0) / best
-        scored.append((article_id, score))
-    scored.sort(key=lambda item: (item[0] in copies, -item[1], -item[0]))
-    return scored
+            score += weight * text_ranks.get(article_id, 0.0) / best
+        scored.append((article_id, score, tier))
+    scored.sort(key=lambda item: (-item[2], item[0] in copies, -item[1], -item[0]))
+    return [(article_id, score) for article_id, score, _ in scored]

@@ -19,8 +19,9 @@ from django.db import connection
 
 from ..models import AliasKind
 from . import fuzzy
-from .kinds import KINDS
+from .kinds import RESOLVED_KINDS
 from .query import STOPWORDS, is_word
+from .retrieval import public_link
 
 MAX_ENTITIES_PER_GROUP = 5
 FUZZY_MIN_LENGTH = 4  # characters a word needs before typo correction is tried
@@ -50,6 +51,7 @@ class Match:
     typed: str  # what the reader typed ("JAKAFI", "ruxolitnib")
     fuzzy: bool = False
     score: float = 100.0
+    ambiguous: bool = False  # the alias is also an everyday word or another thing's name
 
     @property
     def is_own_name(self):
@@ -65,8 +67,10 @@ class Group:
     typed: str
     matches: list
     fuzzy: bool = False
-    # Filled by the retrieval plan: narrower conditions included, per matched condition id.
+    # Filled by the retrieval plan: narrower conditions included, per matched condition id;
+    # member drugs included, per matched drug class id.
     narrower: dict = field(default_factory=dict)
+    members: dict = field(default_factory=dict)
 
     def entities_matches(self, kind):
         return [m for m in self.matches if m.entity.kind == kind]
@@ -93,26 +97,40 @@ class Resolution:
 ALIAS_COLUMNS = ("id", "text", "normalized", "kind", "is_brand", "match_case", "is_ambiguous")
 
 
-def _alias_rows(column, values_by_kind):
+STORIES_COUNTED = 1000  # public stories counted per typo candidate, at most (a tie-break)
+
+
+def _alias_rows(column, values_by_kind, *, stories=False, extra=None):
     """Alias rows with their entity, from the three tables in one query.
 
     values_by_kind: {"drug": [...], ...} — the values of `column` ("normalized" or
     "id") to look up; kinds without values are left out. Rows: (kind, entity id,
     name, slug, alias id, text, normalized, alias kind, is_brand, match_case,
-    is_ambiguous). Plain SQL: this runs on every search.
+    is_ambiguous) — and with `stories`, how many public stories link to the entity (up to
+    STORIES_COUNTED). `extra`: (sql, params) of more rows of that shape. Plain SQL: this runs
+    on every search.
     """
     parts, params = [], []
-    for kind in KINDS:
+    for kind in RESOLVED_KINDS:
         values = list(values_by_kind.get(kind.name) or [])
         if not values:
             continue
         placeholders = ", ".join(["%s"] * len(values))
+        counted = ""
+        if stories:
+            counted = (
+                f", (SELECT COUNT(*) FROM (SELECT 1 FROM {kind.link_table} l WHERE l.{kind.column} = e.id "  # noqa: S608
+                f"AND {public_link('l')} LIMIT {STORIES_COUNTED}) s)"
+            )
         parts.append(
-            f"SELECT '{kind.name}', e.id, e.name, e.slug, {', '.join(f'a.{c}' for c in ALIAS_COLUMNS)} "  # noqa: S608
+            f"SELECT '{kind.name}', e.id, e.name, e.slug, {', '.join(f'a.{c}' for c in ALIAS_COLUMNS)}{counted} "  # noqa: S608
             f"FROM {kind.alias_table} a JOIN {kind.entity_table} e ON e.id = a.{kind.column} "
             f"WHERE a.{column} IN ({placeholders})"
         )
         params.extend(values)
+    if extra is not None:
+        parts.append(extra[0])
+        params.extend(extra[1])
     if not parts:
         return []
     with connection.cursor() as cursor:
@@ -121,7 +139,7 @@ def _alias_rows(column, values_by_kind):
 
 
 def _match(row, typed, *, fuzzy_score=None):
-    kind, entity_id, name, slug, _alias_id, text, _normalized, alias_kind, is_brand, *_ = row
+    kind, entity_id, name, slug, _alias_id, text, _normalized, alias_kind, is_brand, _case, ambiguous, *_ = row
     return Match(
         entity=Entity(kind, entity_id, name, slug),
         alias=text,
@@ -130,11 +148,20 @@ def _match(row, typed, *, fuzzy_score=None):
         typed=typed,
         fuzzy=fuzzy_score is not None,
         score=100.0 if fuzzy_score is None else fuzzy_score,
+        ambiguous=bool(ambiguous),
     )
 
 
 def _match_order(match):
-    return (not match.is_own_name, not match.is_brand, match.entity.kind != "drug", match.entity.name.lower())
+    """An unambiguous name first ("diabetes": the condition before the journal called Diabetes),
+    then an entity's own name, a brand, a drug."""
+    return (
+        match.ambiguous,
+        not match.is_own_name,
+        not match.is_brand,
+        match.entity.kind != "drug",
+        match.entity.name.lower(),
+    )
 
 
 def _allowed(row, query, start, end):
@@ -154,7 +181,7 @@ def resolve(query):
     if query.is_empty:
         return Resolution(groups=[], words=[])
     grams = query.ngrams
-    rows = _alias_rows("normalized", {kind.name: list(grams) for kind in KINDS})
+    rows = _alias_rows("normalized", {kind.name: list(grams) for kind in RESOLVED_KINDS})
     by_text = {}
     for row in rows:
         by_text.setdefault(row[6], []).append(row)
@@ -163,46 +190,56 @@ def resolve(query):
     return _resolution(query, _distinct_groups(groups), covered)
 
 
-def correct_typos(query, resolution):
+def correct_typos(query, resolution, absent=None):
     """The Resolution with typos in the left-over words corrected, or None if there is nothing to try.
 
-    For a query that found nothing: each run of words no name matched (and each long
-    word in it) is looked up among the aliases by similarity (two or three queries).
-    A close, unambiguous match joins the groups (the results use it); a looser one
-    is only offered as the suggestion.
+    Only a word that is neither a name (the groups) nor in any story (`absent`: the
+    left-over words no story holds; None: all of them) is a typo. Each run of words
+    holding one (and each such word) is looked up among the aliases, and each word among
+    the words stories use (``lexicon``), by similarity (two or three queries); a run's
+    correction must keep its other words as typed, so a correctly spelled word is never
+    changed. A confident match joins the groups, or replaces the word searched as text (the
+    results use it); a looser one is only offered as the suggestion.
     """
     covered = {i for g in resolution.groups for i in range(g.start, g.end)}
-    candidates = _fuzzy_candidates(query, _runs([i for i in range(len(query.tokens)) if i not in covered]))
+    absent = set(resolution.words if absent is None else absent)
+    candidates = _fuzzy_candidates(query, _runs([i for i in range(len(query.tokens)) if i not in covered]), absent)
     if not candidates:
         return None
     hits = fuzzy.find([text for text, _ in candidates])
     rows_by_id = _rows_by_alias_id(hits)
     groups = list(resolution.groups)
     suggestion_parts = {}  # (start, end) -> replacement text
+    replaced = {}  # token index -> a story word searched in its place
     corrected = False
     for text, (start, end) in candidates:
         spans = [(g.start, g.end) for g in groups] + list(suggestion_parts)
         if any(start < span_end and span_start < end for span_start, span_end in spans):
             continue  # a longer run was corrected (or offered) already
-        group, best = _fuzzy_group(query, start, end, text, hits.get(text, []), rows_by_id)
+        group, best, word = _fuzzy_group(query, start, end, text, hits.get(text, []), rows_by_id, absent)
         if best is None:
             continue
         suggestion_parts[(start, end)] = best
         if group is not None:
             groups.append(group)
             corrected = True
+        elif word is not None:
+            replaced[start] = word
+            corrected = True
     if not suggestion_parts:
         return None
     covered |= {i for g in groups for i in range(g.start, g.end)}
-    result = _resolution(query, _distinct_groups(sorted(groups, key=lambda g: g.start)), covered)
+    result = _resolution(query, _distinct_groups(sorted(groups, key=lambda g: g.start)), covered, replaced)
     result.suggestion = _suggestion(query, suggestion_parts)
     result.corrected = corrected
     return result
 
 
-def _resolution(query, groups, covered):
+def _resolution(query, groups, covered, replaced=None):
+    """The Resolution: the groups, and the other words (`replaced`: {token index: word} corrected)."""
     words = []
     for i, token in enumerate(query.tokens):
+        token = (replaced or {}).get(i, token)
         if i not in covered and is_word(token) and token not in words:
             words.append(token)
     return Resolution(groups=groups, words=words)
@@ -264,8 +301,8 @@ def _runs(indexes):
     return runs
 
 
-def _fuzzy_candidates(query, runs):
-    """(text, span) worth a typo lookup: left-over runs of real words, and their long words."""
+def _fuzzy_candidates(query, runs, absent):
+    """(text, span) worth a typo lookup: left-over runs holding an `absent` word, and those words."""
     candidates = []
     for start, end in runs:
         # Trim stopwords at the edges: "the alzheimers diseese" -> "alzheimers diseese".
@@ -275,7 +312,9 @@ def _fuzzy_candidates(query, runs):
             end -= 1
         tokens = query.tokens[start:end]
         long_words = [
-            (t, (start + i, start + i + 1)) for i, t in enumerate(tokens) if len(t) >= FUZZY_MIN_LENGTH and is_word(t)
+            (t, (start + i, start + i + 1))
+            for i, t in enumerate(tokens)
+            if len(t) >= FUZZY_MIN_LENGTH and is_word(t) and t in absent
         ]
         if not long_words:
             continue
@@ -286,39 +325,102 @@ def _fuzzy_candidates(query, runs):
 
 
 def _rows_by_alias_id(hits):
+    """{(kind, alias id): row} of the hits, as ``_alias_rows`` with `stories` (one query); a story
+    word's row is (WORD, its id, word, "", its id, word, word, WORD, False, False, False, stories)."""
     ids = {}
     for hit_list in hits.values():
         for hit in hit_list:
             ids.setdefault(hit.kind, set()).add(hit.alias_id)
-    rows = _alias_rows("id", {kind: sorted(alias_ids) for kind, alias_ids in ids.items()})
+    words = sorted(ids.pop(fuzzy.WORD, ()))
+    extra = None
+    if words:
+        placeholders = ", ".join(["%s"] * len(words))
+        extra = (
+            f"SELECT '{fuzzy.WORD}', w.id, w.word, '', w.id, w.word, w.word, '{fuzzy.WORD}', "  # noqa: S608
+            f"1 = 0, 1 = 0, 1 = 0, w.stories FROM {fuzzy.WORD_TABLE} w WHERE w.id IN ({placeholders})",
+            words,
+        )
+    rows = _alias_rows("id", {kind: sorted(alias_ids) for kind, alias_ids in ids.items()}, stories=True, extra=extra)
     return {(row[0], row[4]): row for row in rows}
 
 
-def _fuzzy_group(query, start, end, text, hits, rows_by_id):
-    """(Group or None, replacement text or None) for the best typo candidates of `text`."""
+def _fuzzy_group(query, start, end, text, hits, rows_by_id, absent):
+    """(Group or None, replacement text or None, story word or None) for the best typo
+    candidates of `text`: a Group for a confident name, the word for a confident story word."""
     scored = []
+    # Words of the run that are not typos (names, or words some story holds) stay as typed.
+    kept = [t for t in query.tokens[start:end] if t in STOPWORDS or t not in absent]
     for hit in hits:
         row = rows_by_id.get((hit.kind, hit.alias_id))
         if row is None or (row[10] and (end - start) < len(query.tokens)):  # ambiguous word, not alone
             continue
+        if end - start > 1 and (row[0] == fuzzy.WORD or not all(t in row[6].split() for t in kept)):
+            continue  # a story word replaces one word
         scored.append((hit.score, row))
+    scored = _names_before_words(scored)
     if not scored:
-        return None, None
-    scored.sort(key=lambda item: (-item[0], len(item[1][6])))
+        return None, None, None
+    # A name some story uses first (the others would find nothing); then by similarity, and among
+    # the close ones (FUZZY_MARGIN) a vocabulary name before a plain story word ("concusion" is
+    # concussion, not conclusion), then by how many stories use it.
+    used = [item for item in scored if item[1][11]] or scored
+    top = max(score for score, _ in used)
+    scored.sort(
+        key=lambda item: (
+            not item[1][11],
+            top - item[0] >= FUZZY_MARGIN,
+            item[1][0] == fuzzy.WORD,
+            -item[1][11],
+            -item[0],
+            len(item[1][6]),
+        )
+    )
     best_score, best_row = scored[0]
     if best_score < (FUZZY_SUGGEST_SHORT if len(text) < 7 else FUZZY_SUGGEST):
-        return None, None
+        return None, None, None
     replacement = best_row[5]
     typed = query.raw_text(start, end)
     if typed == typed.lower():
         replacement = replacement.lower()
-    rivals = [s for s, row in scored[1:] if (row[0], row[1]) != (best_row[0], best_row[1])]
-    confident = best_score >= FUZZY_CONFIDENT and not (rivals and best_score - rivals[0] < FUZZY_MARGIN)
+    # Not rivals: the best's entity under other names, and names with the best's very text (the
+    # same correction: the word names them all, as it would typed correctly; "diabeties": the
+    # condition and the journal called Diabetes).
+    rivals = [
+        (s, row[11])
+        for s, row in scored[1:]
+        if (row[0], row[1]) != (best_row[0], best_row[1])
+        and row[6] != best_row[6]
+        and (row[0] == fuzzy.WORD) == (best_row[0] == fuzzy.WORD)
+    ]
+    close = [stories for s, stories in rivals if abs(best_score - s) < FUZZY_MARGIN]
+    # The typed text is in no story and is no name, so it finds nothing as typed: a name stories
+    # use, similar enough to be offered and used more than any close rival, is used for the
+    # results; a name no story uses only when it is very close (FUZZY_CONFIDENT).
+    enough = best_score >= FUZZY_CONFIDENT or best_row[11] > 0
+    confident = enough and all(stories < best_row[11] for stories in close)
     if not confident:
-        return None, replacement
-    same_entity = [row for s, row in scored if (row[0], row[1]) == (best_row[0], best_row[1])]
-    match = _match(same_entity[0], typed, fuzzy_score=best_score)
-    return Group(start=start, end=end, typed=typed, matches=[match], fuzzy=True), replacement
+        return None, replacement, None
+    if best_row[0] == fuzzy.WORD:
+        return None, replacement, best_row[6]
+    named = [row for _, row in scored if row[0] != fuzzy.WORD and row[6] == best_row[6]]
+    matches = _dedupe(sorted((_match(row, typed, fuzzy_score=best_score) for row in named), key=_match_order))
+    group = Group(start=start, end=end, typed=typed, matches=matches[:MAX_ENTITIES_PER_GROUP], fuzzy=True)
+    return group, replacement, None
+
+
+def _names_before_words(scored):
+    """A story word that is also a candidate name's text is that name (its links and its names
+    in the text are searched), used by as many stories as either says: (score, row) pairs."""
+    word_stories = {row[6]: row[11] for _, row in scored if row[0] == fuzzy.WORD}
+    names = {row[6] for _, row in scored if row[0] != fuzzy.WORD}
+    result = []
+    for score, row in scored:
+        if row[0] == fuzzy.WORD:
+            if row[6] not in names:
+                result.append((score, row))
+        else:
+            result.append((score, (*row[:11], max(row[11], word_stories.get(row[6], 0)))))
+    return result
 
 
 def _suggestion(query, parts):

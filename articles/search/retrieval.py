@@ -23,13 +23,14 @@ more statement over the same rows.
 
 import datetime
 import json
+import math
 from dataclasses import dataclass, field
 
 from django.db import connection
 
-from ..models import Article, ArticleStatus, ConditionTreeNumber, FacetSnapshot, LinkStatus
+from ..models import Article, ArticleStatus, ConditionTreeNumber, DrugClass, DrugClassMember, FacetSnapshot, LinkStatus
 from . import fulltext, ranking
-from .kinds import BY_NAME, KINDS
+from .kinds import KINDS, LINKED_BY_NAME
 
 MAX_NARROWER = 2000  # narrower conditions a condition query may include
 # Work caps for very large results (a broad condition with hundreds of narrower ones,
@@ -65,16 +66,31 @@ class Branch:
 
     @property
     def table(self):
-        return BY_NAME[self.kind].link_table
+        return LINKED_BY_NAME[self.kind].link_table
 
     @property
     def column(self):
-        return BY_NAME[self.kind].column
+        return LINKED_BY_NAME[self.kind].column
+
+
+@dataclass
+class Concept:
+    """A part of the query: its entities' links, and its names as text (article_id rows of either).
+
+    Articles match a plan's concepts partially: those matching every concept rank first, then
+    those matching fewer (``ranking.CONCEPT_TIER``); a linked match above a text-only one.
+    """
+
+    label: str  # as typed, for "Missing: …"
+    branches: list = field(default_factory=list)  # [Branch, ...]
+    phrases: list = field(default_factory=list)  # normalised names searched in titles and bodies
+    weight: float = 1.0  # of CONCEPT_TIER when matched (a word of a words-only query: its rarity)
 
 
 @dataclass
 class Plan:
-    groups: list = field(default_factory=list)  # [[Branch, ...], ...]: AND of ORs
+    groups: list = field(default_factory=list)  # [[Branch, ...], ...]: AND of ORs (filters)
+    concepts: list = field(default_factory=list)  # [Concept, ...]: ranked by how many match
     words: list = field(default_factory=list)  # normalised words every article must contain
     source_id: int | None = None
     date_from: datetime.datetime | None = None  # inclusive
@@ -82,10 +98,11 @@ class Plan:
     now: datetime.datetime | None = None
     snapshot_key: tuple | None = None  # (kind, entity id, narrower) when facets may come precomputed
     uncapped: bool = False  # every row, however many (for counting snapshots ahead)
+    probe: list = field(default_factory=list)  # words whose presence in any story `counts` reports
 
     @property
     def is_empty(self):
-        return not (self.groups or self.words or self.source_id or self.date_from or self.date_to)
+        return not (self.concepts or self.groups or self.words or self.source_id or self.date_from or self.date_to)
 
     @property
     def now_days(self):
@@ -97,30 +114,38 @@ class Plan:
 
 
 def narrower_conditions(condition_ids):
-    """{condition id: [(id, name, slug), ...]} of the conditions below each in MeSH (two queries)."""
-    condition_ids = list(condition_ids)
-    if not condition_ids:
-        return {}
-    numbers = list(
-        ConditionTreeNumber.objects.filter(condition_id__in=condition_ids).values_list("condition_id", "number")
+    """{condition id: [(id, name, slug), ...]} of the conditions below each in MeSH (one query;
+    the branch as condition pages count it: ``ConditionTreeNumber.branches``), at most
+    MAX_NARROWER each, so that one condition with many narrower ones does not take the others' share."""
+    return ConditionTreeNumber.branches(condition_ids, limit=MAX_NARROWER)
+
+
+def class_members(class_ids):
+    """{class id: [(drug id, name, slug), ...]}: the drugs of each class and of every class
+    below it (two queries; the class table is small)."""
+    class_ids = set(class_ids)
+    children = {}
+    for pk, parent_id in DrugClass.objects.exclude(parent=None).values_list("id", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    below = {}
+    for pk in class_ids:
+        seen, todo = {pk}, [pk]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        below[pk] = seen
+    rows = (
+        DrugClassMember.objects.filter(drug_class_id__in=set().union(*below.values()))
+        .order_by("drug__name")
+        .values_list("drug_class_id", "drug_id", "drug__name", "drug__slug")
     )
-    result = {pk: [] for pk in condition_ids}
-    if not numbers:
-        return result
-    # Every row below (the largest MeSH branch has ~1,500); the cap applies per condition below,
-    # so that one condition with many narrower ones does not take the others' share.
-    below = (
-        ConditionTreeNumber.objects.filter(ConditionTreeNumber.below_q([n for _, n in numbers]))
-        .order_by("number")
-        .values_list("condition_id", "number", "condition__name", "condition__slug")
-    )
-    seen = {pk: set() for pk in condition_ids}
-    for child_id, child_number, name, slug in below:
-        for ancestor_id, number in numbers:
-            below_it = child_number.startswith(number + ".") and child_id != ancestor_id
-            if below_it and child_id not in seen[ancestor_id] and len(seen[ancestor_id]) < MAX_NARROWER:
-                seen[ancestor_id].add(child_id)
-                result[ancestor_id].append((child_id, name, slug))
+    result = {pk: [] for pk in class_ids}
+    for class_id, drug_id, name, slug in rows:
+        for owner in class_ids:
+            if class_id in below[owner] and all(drug_id != pk for pk, _, _ in result[owner]):
+                result[owner].append((drug_id, name, slug))
     return result
 
 
@@ -176,6 +201,16 @@ def _article_filters(plan, column):
         words_sql, words_params = fulltext.matching_ids(plan.words)
         sql += f" AND {column} IN ({words_sql})"
         params.extend(words_params)
+    if plan.concepts:  # the filters' entities (with concepts, the groups are filters only)
+        for group in plan.groups:
+            ors = []
+            for branch in group:
+                placeholders, ids = _in(branch.ids)
+                ors.append(
+                    f"SELECT article_id FROM {branch.table} WHERE {branch.column} IN ({placeholders}) AND {PUBLIC_LINK}"
+                )
+                params.extend(ids)
+            sql += f" AND {column} IN ({' UNION '.join(ors)})"
     return sql, params
 
 
@@ -184,7 +219,9 @@ def _branch_sql(plan, index, branch, *, scored):
     placeholders, params = _in(branch.ids)
     dates, date_params = _date_sql(plan, "published")
     strength = ranking.STRENGTH_SQL
-    if set(branch.ids) - branch.exact:
+    if not branch.exact:  # only narrower entities (a class's member drugs)
+        strength, exact_params = f"({strength}) * {ranking.NARROWER_WEIGHT}", []
+    elif set(branch.ids) - branch.exact:
         exact, exact_params = _in(sorted(branch.exact))
         weight = f"CASE WHEN {branch.column} IN ({exact}) THEN 1.0 ELSE {ranking.NARROWER_WEIGHT} END"
         strength = f"({strength}) * ({weight})"
@@ -215,6 +252,19 @@ def capped_sql(plan):
     """(sql, params) of a boolean: the plan's rows were cut at a work cap (see LINK_CAP, TEXT_CAP)."""
     if plan.uncapped:
         return "(1 = 0)", []
+    if plan.concepts:
+        parts, params = [], []
+        for concept in plan.concepts:
+            for branch in concept.branches:
+                if len(branch.ids) > 1:
+                    sql, branch_params = _branch_capped(plan, branch)
+                    parts.append(sql)
+                    params.extend(branch_params)
+            if concept.phrases:
+                sql, text_params = _phrase_rows(plan, 0, concept.phrases, limit=TEXT_CAP + 1)
+                parts.append(f"(SELECT COUNT(*) FROM ({sql}) over_cap) > {TEXT_CAP}")
+                params.extend(text_params)
+        return ("(" + " OR ".join(parts) + ")", params) if parts else ("(1 = 0)", [])
     if plan.groups:
         if len(plan.groups) == 1 and len(plan.groups[0]) == 1 and len(plan.groups[0][0].ids) == 1:
             return "(1 = 0)", []  # one entity: never capped
@@ -232,6 +282,8 @@ def capped_sql(plan):
 
 def hits_sql(plan, *, scored=True):
     """(sql, params) of the result rows: (article_id, score, p), one per article."""
+    if plan.concepts:
+        return _concept_hits(plan, scored=scored)
     if plan.groups:
         return _link_hits(plan, scored=scored)
     if plan.words:
@@ -277,6 +329,84 @@ def _link_hits(plan, *, scored):
     sql = (
         f"SELECT article_id, {score} AS score, MAX(p) AS p FROM ({' UNION ALL '.join(parts)}) hits "
         f"WHERE 1 = 1{filters} GROUP BY article_id{having}"
+    )
+    return sql, [*recency_params, *params, *filter_params]
+
+
+def _rejected(branches):
+    """(sql, params) of `AND ...`: the article has no link to these entities an editor rejected."""
+    sql, params = "", []
+    for branch in branches:
+        if not branch.exact:
+            continue
+        placeholders, ids = _in(branch.exact)
+        sql += (
+            f" AND a.id NOT IN (SELECT article_id FROM {branch.table} "
+            f"WHERE {branch.column} IN ({placeholders}) AND status = '{LinkStatus.REJECTED}')"
+        )
+        params.extend(ids)
+    return sql, params
+
+
+def _phrase_rows(plan, index, phrases, *, limit, branches=()):
+    """(sql, params) of rows (article_id, g, s, p, l) of public articles whose title or body
+    holds any of `phrases`: the `limit` most recently indexed (None: all). An article whose
+    link to one of the `branches`' entities an editor rejected is not among them."""
+    dates, date_params = _date_sql(plan, "a.published")
+    rejected, rejected_params = _rejected(branches)
+    dates += rejected
+    date_params = [*date_params, *rejected_params]
+    cap = "" if limit is None else f" LIMIT {int(limit)}"
+    select = f"SELECT a.id AS article_id, {int(index)} AS g, {ranking.TEXT_ONLY} AS s, a.published AS p, 0 AS l"
+    if connection.vendor == "postgresql":
+        condition, params = fulltext.phrase_condition(phrases)
+        sql = (
+            f"{select} FROM {fulltext.INDEX} ie JOIN {ARTICLE_TABLE} a ON a.id = CAST(ie.object_id AS bigint) "
+            f"WHERE ie.content_type_id = {fulltext.ARTICLE_TYPE} AND {condition} AND a.{PUBLISHED}{dates} "
+            f"ORDER BY ie.id DESC{cap}"
+        )
+        return f"SELECT * FROM ({sql}) phrase_rows", [*params, *date_params]
+    fts = fulltext.FTS
+    sql = (
+        f"{select} FROM {fts} JOIN {fulltext.INDEX} ie ON ie.id = {fts}.rowid "
+        f"JOIN {ARTICLE_TABLE} a ON a.id = CAST(ie.object_id AS integer) "
+        f"WHERE {fts} MATCH %s AND ie.content_type_id = {fulltext.ARTICLE_TYPE} AND a.{PUBLISHED}{dates} "
+        f"ORDER BY {fts}.rowid DESC{cap}"
+    )
+    return f"SELECT * FROM ({sql}) phrase_rows", [fulltext.fts5_query(phrases, "OR"), *date_params]
+
+
+def _concept_hits(plan, *, scored):
+    """Articles matching any concept, through its links or its names in the text; the more
+    concepts matched (and the more by links) the higher (see ``ranking``)."""
+    parts, params = [], []
+    text_limit = None if plan.uncapped else TEXT_CAP
+    for index, concept in enumerate(plan.concepts):
+        for branch in concept.branches:
+            sql, branch_params = _branch_sql(plan, index, branch, scored=scored)
+            parts.append(f"SELECT article_id, g, s, p, 1 AS l FROM ({sql}) linked")
+            params.extend(branch_params)
+        if concept.phrases:
+            sql, text_params = _phrase_rows(plan, index, concept.phrases, limit=text_limit, branches=concept.branches)
+            parts.append(sql)
+            params.extend(text_params)
+    per_concept = (
+        "SELECT article_id, g, MAX(s) AS s, MAX(p) AS p, MAX(l) AS l "
+        f"FROM ({' UNION ALL '.join(parts)}) rows_ GROUP BY article_id, g"
+    )
+    filters, filter_params = _article_filters(plan, "article_id")
+    if scored:
+        recency, recency_params = _recency("MAX(p)", plan)
+        matched = "COUNT(*)"
+        if any(concept.weight != 1.0 for concept in plan.concepts):
+            weights = " ".join(f"WHEN {i} THEN {float(c.weight)!r}" for i, c in enumerate(plan.concepts))
+            matched = f"SUM(CASE g {weights} ELSE 0.0 END)"
+        score = f"{ranking.CONCEPT_TIER} * {matched} + {ranking.LINKED_TIER} * SUM(l) + SUM(s) + {recency}"
+    else:
+        score, recency_params = "0", []
+    sql = (
+        f"SELECT article_id, {score} AS score, MAX(p) AS p FROM ({per_concept}) concepts "
+        f"WHERE 1 = 1{filters} GROUP BY article_id"
     )
     return sql, [*recency_params, *params, *filter_params]
 
@@ -356,6 +486,23 @@ class Counts:
     rows: int = 0  # result rows that can be paged through (the capped ones)
     capped: bool = False  # the rows were cut at a work cap
     as_of: datetime.datetime | None = None  # when precomputed counts were taken, else None (live)
+    documents: int = 0  # stories in the full-text index
+    holding: dict = field(default_factory=dict)  # {probe word: stories holding it, up to a common share}
+
+    @property
+    def present(self):
+        """The plan's probe words that some story holds."""
+        return {word for word, count in self.holding.items() if count}
+
+    def rarity(self, word):
+        """0 for a word a common share of the stories hold (or none), up to 1 for a rare one:
+        its inverse document frequency over that of a word in one story of RARE_RATIO (or of
+        the whole index, when it holds fewer)."""
+        count = self.holding.get(word, 0)
+        if not count or not self.documents or count > self.documents * ranking.COMMON_SHARE:
+            return 0.0
+        full = math.log(min(ranking.RARE_RATIO, self.documents))  # a small index: one story is rare
+        return min(1.0, math.log(self.documents / count) / full) if full > 0 else 1.0
 
 
 def counts(plan):
@@ -413,10 +560,18 @@ def counts(plan):
     )
     year = _year("p")
     parts.append(f"SELECT 'year', {year}, CAST(COUNT(*) AS text) FROM counted GROUP BY {year}")
+    probe_params = []
+    if plan.probe:
+        documents = fulltext.INDEXED_DOCUMENTS_SQL
+        parts.append(f"SELECT 'documents', {documents}, NULL")
+        for index, word in enumerate(plan.probe):
+            holding, holding_params = fulltext.documents_holding(word, documents)
+            parts.append(f"SELECT 'word', {index}, CAST({holding} AS text)")
+            probe_params.extend(holding_params)
     sql = f"WITH r AS MATERIALIZED ({hits}){ctes} " + " UNION ALL ".join(parts)
     result = Counts(total=0, facets={name: [] for name in FACET_KINDS})
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *cte_params])
+        cursor.execute(sql, [*params, *cte_params, *probe_params])
         rows = cursor.fetchall()
     snapshot_total = None
     for name, value, payload in rows:
@@ -430,6 +585,10 @@ def counts(plan):
             result.facets = {key: [tuple(pair) for pair in data.get(key, [])] for key in FACET_KINDS}
         elif name == "as_of":
             result.as_of = payload
+        elif name == "documents":
+            result.documents = int(value)
+        elif name == "word":
+            result.holding[plan.probe[int(value)]] = int(payload)
         elif value is not None:
             result.facets[name].append((value, int(payload)))
     result.total = result.rows

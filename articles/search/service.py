@@ -5,28 +5,32 @@ of results (each with a highlighted snippet and a "why"), the total, the entitie
 the query named (entity cards), a "Did you mean", and facet counts over the whole
 result set. A fixed number of queries, whatever the number of results:
 
-    resolve names (1) [+ narrower conditions (2)]
+    resolve names (1) [+ narrower conditions (1)]
     ranked ids (1) + total and facets (1) + copies among candidates (1)
     + text rank of candidates for other names and words (1; SQLite 2) + the page's articles and links (2)
     + entity cards (2 per kind named) + facet labels (1)
-    [+ when nothing is found: typo candidates (2) and the search again]
+    [+ for a word neither a name nor in any story: typo candidates among the aliases and the
+       words stories use (2) and the count again (1)]
+    [+ for several words and no name: the count again, each word weighted by its rarity (1)]
 """
 
 import datetime
+import functools
 import math
+import re
 from dataclasses import dataclass, field
 
 from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
 from ..models import AliasKind, Article
-from ..text import normalize
-from . import explain, fulltext, ranking, retrieval, snippets
-from .kinds import CONDITION, KINDS
+from ..text import normalize, spelling_key
+from . import cache, explain, fulltext, ranking, retrieval, snippets
+from .kinds import CONDITION, DRUG_CLASS, KINDS
 from .page import aliases, entities, page_articles
 from .page import copies as find_copies
 from .page import labels as facet_labels
-from .query import parse
+from .query import is_word, parse
 from .resolve import Match, correct_typos, resolve
 
 PAGE_SIZE = 20
@@ -34,6 +38,7 @@ MAX_PAGE_SIZE = 100
 FACET_SIZE = 10
 SNAPSHOT_FACET_SIZE = 50
 NARROWER_SHOWN = 20
+MAX_PHRASES = 6  # names of one query part searched in the text
 ORDERINGS = {"relevance": "score DESC", "newest": "p DESC", "oldest": "p ASC"}
 
 
@@ -58,23 +63,29 @@ class Card:
 
     @property
     def brand_names(self):
-        return sorted({text for text, _, _, is_brand, _ in self.aliases if is_brand}, key=str.lower)
+        """Brand names, never a misspelled one."""
+        return sorted(
+            {text for text, _, kind, is_brand, *_ in self.aliases if is_brand and kind != AliasKind.MISSPELLING},
+            key=str.lower,
+        )
 
     @property
     def other_names(self):
-        """Other names worth showing: lay terms first; no brands (listed apart), no MeSH
-        inverted forms ("alopecia, androgenic"), one of each set of words (plurals folded)."""
+        """Other names worth showing: lay terms first, then the names stories use most; no brands
+        (listed apart), no MeSH inverted forms ("alopecia, androgenic"), no misspellings (they
+        match, never show), one of each set of words (plurals and spelling-only differences such
+        as "&"/"and" folded)."""
 
         def words(text):
-            return frozenset(word.rstrip("s") for word in normalize(text).split())
+            return frozenset(word.rstrip("s") for word in spelling_key(text).split())
 
         seen = {words(self.entity.name)}
         names = []
-        for text, _normalized, _kind, is_brand, _ambiguous in sorted(
-            self.aliases, key=lambda a: (a[2] != AliasKind.LAY, a[0].lower())
+        for text, _normalized, kind, is_brand, _ambiguous, _uses in sorted(
+            self.aliases, key=lambda a: (a[2] != AliasKind.LAY, -a[5], "&" in a[0], a[0].count("."), a[0].lower())
         ):
             key = words(text)
-            if is_brand or "," in text or key in seen:
+            if is_brand or kind == AliasKind.MISSPELLING or "," in text or key in seen:
                 continue
             seen.add(key)
             names.append(text)
@@ -97,6 +108,7 @@ class Hit:
     title_html: str
     snippet: str
     why: str
+    missing: list = field(default_factory=list)  # the parts of the query the article lacks
 
 
 @dataclass
@@ -168,14 +180,36 @@ def _date_range(filters):
     return start, end
 
 
+def _phrases(group):
+    """The group's names as searched in the text: as typed (unless a typo), each matched name."""
+    texts = [] if group.fuzzy else [group.typed]
+    for match in group.matches:
+        texts.extend([match.alias, match.entity.name])
+    phrases = []
+    for text in texts:
+        phrase = normalize(text)
+        if phrase and phrase not in phrases and any(is_word(token) for token in phrase.split()):
+            phrases.append(phrase)
+    return phrases[:MAX_PHRASES]
+
+
 def build_plan(resolution, filters=None, *, now=None):
-    """The retrieval Plan for a Resolution and validated filters (2 queries when it names conditions)."""
+    """The retrieval Plan for a Resolution and validated filters (1 query when it names
+    conditions, 2 when it names a drug class: its member drugs).
+
+    Each group the query names is a concept, matched through its links or its names in the
+    text; other words only lift the rank (``_rank_words``) and are probed for typos, unless the
+    query names nothing: then they are searched as text (all of them; see ``search``).
+    """
     filters = filters or {}
     conditions = {m.entity.id for g in resolution.groups for m in g.matches if m.entity.kind == CONDITION.name}
     narrower = retrieval.narrower_conditions(conditions) if conditions else {}
-    plan = retrieval.Plan(words=list(resolution.words), now=now)
+    classes = {m.entity.id for g in resolution.groups for m in g.matches if m.entity.kind == DRUG_CLASS.name}
+    members = retrieval.class_members(classes) if classes else {}
+    plan = retrieval.Plan(now=now, probe=list(resolution.words))
     for group in resolution.groups:
         group.narrower = {m.entity.id: narrower.get(m.entity.id, []) for m in group.entities_matches("condition")}
+        group.members = {m.entity.id: members.get(m.entity.id, []) for m in group.entities_matches(DRUG_CLASS.name)}
         branches = []
         for kind in KINDS:
             exact = {e.id for e in group.entities(kind.name)}
@@ -185,7 +219,15 @@ def build_plan(resolution, filters=None, *, now=None):
             if kind is CONDITION:
                 ids = sorted(exact | {child for pk in exact for child, _, _ in group.narrower[pk]})
             branches.append(retrieval.Branch(kind.name, ids, exact))
-        plan.groups.append(branches)
+        if group.members:
+            exact = set(group.members)
+            branches.append(retrieval.Branch(DRUG_CLASS.name, sorted(exact), exact))
+            drug_ids = sorted({pk for drugs in group.members.values() for pk, _, _ in drugs})
+            if drug_ids:
+                branches.append(retrieval.Branch("drug", drug_ids, set()))
+        plan.concepts.append(retrieval.Concept(group.typed, branches, _phrases(group)))
+    if not plan.concepts:
+        plan.words = list(resolution.words)
     for kind in KINDS:
         entity = filters.get(kind.name)
         if entity is not None:
@@ -194,12 +236,38 @@ def build_plan(resolution, filters=None, *, now=None):
     plan.source_id = source.pk if source is not None else None
     plan.date_from, plan.date_to = _date_range(filters)
 
-    if len(plan.groups) == 1 and not plan.words and not plan.source_id and not plan.date_from and not plan.date_to:
-        branches = plan.groups[0]
-        if len(branches) == 1 and len(branches[0].exact) == 1:
-            branch = branches[0]
+    plain = not (plan.groups or plan.source_id or plan.date_from or plan.date_to)
+    if len(plan.concepts) == 1 and plain and len(plan.concepts[0].branches) == 1:
+        branch = plan.concepts[0].branches[0]
+        if len(branch.exact) == 1:
             (entity_id,) = branch.exact
             plan.snapshot_key = (branch.kind, entity_id, len(branch.ids) > 1)
+    return plan
+
+
+def words_as_concepts(plan, counts=None):
+    """A words-only plan as one concept per word: the articles holding most of them first,
+    never an empty answer while any word is in a story.
+
+    With the plan's `counts` (how many stories hold each word), each word weighs by its
+    rarity (``Counts.rarity``): a story holding the rare words of "best way to quit smoking"
+    comes before one holding only the common ones, and a word most stories hold is left out
+    (it would match nearly everything); one no story holds stays, to say it is missing. None
+    when no word some story holds is left.
+    """
+    if counts is None:
+        concepts = [retrieval.Concept(word, [], [word]) for word in plan.words]
+    else:
+        weights = {word: counts.rarity(word) for word in plan.words}
+        concepts = [
+            retrieval.Concept(word, [], [word], weights[word])
+            for word in plan.words
+            if weights[word] > 0 or not counts.holding.get(word)
+        ]
+        if not any(concept.weight > 0 for concept in concepts):
+            return None
+    plan.concepts = concepts
+    plan.words = []
     return plan
 
 
@@ -224,32 +292,33 @@ def search(q="", *, filters=None, page=1, page_size=PAGE_SIZE, ordering="relevan
     page = max(1, int(page))
     ordering = ordering if ordering in ORDERINGS else "relevance"
     query = parse(q)
-    resolution = resolve(query)
+    resolution = cache.resolved(query, resolve)
     result = SearchResult(query=query.raw, page=page, page_size=page_size, ordering=ordering)
     plan = build_plan(resolution, filters, now=now)
     if plan.is_empty:
         result.cards = _cards(resolution.groups)
         return result
 
-    # Counted first: a plan that finds nothing is replaced (typos corrected, words dropped)
-    # before any article is ranked, and only the final plan is ranked.
-    counts = retrieval.counts(plan)
-    if counts.total == 0:
-        corrected = correct_typos(query, resolution)
+    # Counted first (with which left-over words some story holds): a word that is neither a
+    # name nor in any story is a typo candidate; only the final plan is ranked.
+    counts = cache.counts(plan, retrieval.counts)
+    absent = [word for word in plan.probe if word not in counts.present]
+    if counts.total == 0 or absent:
+        corrected = correct_typos(query, resolution, absent=absent)
         if corrected is not None:
             result.suggestion, result.corrected = corrected.suggestion, corrected.corrected
             if corrected.corrected:
                 resolution = corrected
                 plan = build_plan(resolution, filters, now=now)
-                counts = retrieval.counts(plan)
-    if counts.total == 0 and plan.words and resolution.groups:
-        # The named entities have articles, but none with these other words: say so, show theirs.
-        missing = ", ".join(f"“{w}”" for w in plan.words)
-        result.notes.append(f"No article about {_names(resolution.groups)} contains {missing}; showing all of them.")
-        plan.words = []
-        counts = retrieval.counts(plan)
-    elif counts.total == 0 and len(resolution.groups) > 1:
-        result.notes.append(f"No article mentions all of {_names(resolution.groups)}.")
+                counts = cache.counts(plan, retrieval.counts)
+    if len(plan.words) > 1 and not plan.concepts:
+        # Several words and no name: each word lifts by its rarity, none excludes a story.
+        weighted = words_as_concepts(plan, counts)
+        if weighted is not None:
+            plan, counts = weighted, cache.counts(weighted, retrieval.counts)
+        elif counts.total == 0:
+            plan = words_as_concepts(plan)
+            counts = cache.counts(plan, retrieval.counts)
     result.count, result.count_capped, result.rows = counts.total, counts.capped, counts.rows
     result.facets_as_of = _as_of(counts.as_of)
     if page > 1 and (page - 1) * page_size >= counts.rows:
@@ -257,22 +326,32 @@ def search(q="", *, filters=None, page=1, page_size=PAGE_SIZE, ordering="relevan
 
     limit = max(ranking.CANDIDATES, page * page_size)
     ranked = retrieval.ranked(plan, limit, order=ORDERINGS[ordering]) if counts.total or counts.rows else []
-    order = _order(ranked, resolution, ordering)
+    order = _order(ranked, resolution, ordering, counts, words_only=bool(plan.concepts) and not resolution.groups)
     page_ids = [article_id for article_id, _ in order[(page - 1) * page_size : page * page_size]]
     scores = dict(order)
     articles = {a.pk: a for a in page_articles(page_ids)}
     result.cards = _cards(resolution.groups)
     highlighter = _highlighter(resolution, result.cards)
+    concepts = _concepts(resolution, plan)
     for article_id in page_ids:
         article = articles.get(article_id)
         if article is not None:
-            result.hits.append(_hit(article, scores[article_id], resolution, highlighter))
+            result.hits.append(_hit(article, scores[article_id], resolution, highlighter, concepts))
+    if len(concepts) > 1 and result.hits and result.hits[0].missing:
+        names = _names([concept for concept, _ in concepts])
+        result.notes.append(f"No article matches all of {names}; the closest matches come first.")
     result.facets = _facet_values(counts.facets, filters)
     return result
 
 
-def _names(groups):
-    return " and ".join(g.typed for g in groups)
+def _names(concepts):
+    return " and ".join(f"“{c.label}”" for c in concepts)
+
+
+def _concepts(resolution, plan):
+    """[(label, group or None, phrases)] of the parts a result may match or lack."""
+    groups = {group.typed: group for group in resolution.groups}
+    return [(concept, groups.get(concept.label)) for concept in plan.concepts]
 
 
 def _as_of(value):
@@ -284,28 +363,40 @@ def _as_of(value):
     return parsed
 
 
-def _order(ranked, resolution, ordering):
-    """Stage two on the candidate window (relevance order only); the rest as ranked."""
+def _order(ranked, resolution, ordering, counts, *, words_only=False):
+    """Stage two on the candidate window (relevance order only); the rest as ranked.
+
+    Other words typed beside the names lift a result by how rare they are in the stories
+    (``Counts.rarity``): the words most stories hold lift nothing.
+    """
     if ordering != "relevance":
         return ranked
     window = ranked[: ranking.CANDIDATES]
     ids = [article_id for article_id, _ in window]
     copies = find_copies(ids)
     text_ranks = {}
-    words = _rank_words(resolution) if resolution.groups else []
+    ranks = resolution.groups or words_only  # a words-only plan as concepts: stage one has no text rank
+    words, weight = (_rank_words(resolution), ranking.TEXT_WEIGHT) if ranks else ([], 0.0)
+    if resolution.words and words:
+        rarity = {word: counts.rarity(word) for word in words}
+        words = [word for word in words if rarity[word] > 0]
+        weight = ranking.WORDS_WEIGHT * max((rarity[word] for word in words), default=0.0)
     if words:
         text_ranks = fulltext.rank(words, ids)
-    return ranking.rerank(window, text_ranks=text_ranks, copies=copies) + ranked[ranking.CANDIDATES :]
+    return ranking.rerank(window, text_ranks=text_ranks, copies=copies, weight=weight) + ranked[ranking.CANDIDATES :]
 
 
 def _rank_words(resolution):
     """Words whose presence in the text raises an entity result.
 
-    Other names typed ("Jakafi" for ruxolitinib) and other words count; an entity's
+    Other words typed beside the names, when there are any; else other names typed
+    ("Jakafi" for ruxolitinib). An entity's
     own name does not need the full-text index: its link already says how often the
     article mentions it and whether in the title.
     """
     words = list(resolution.words)
+    if words:
+        return words[:12]
     for group in resolution.groups:
         if all(m.is_own_name for m in group.matches):
             continue
@@ -328,22 +419,45 @@ def _highlighter(resolution, cards):
         for children in group.narrower.values():
             others.extend(name for _, name, _ in children[:50])
     for card in cards:
-        others.extend(text for text, _normalized, _kind, _brand, ambiguous in card.aliases if not ambiguous)
+        others.extend(text for text, _normalized, _kind, _brand, ambiguous, _uses in card.aliases if not ambiguous)
     return snippets.Highlighter(others, anchor_texts=anchors)
 
 
-def _hit(article, score, resolution, highlighter):
+@functools.lru_cache(maxsize=256)
+def _phrase_pattern(phrase):
+    """A phrase of normalised words as a regular expression over raw text: whole words, in
+    order, anything but letters and digits between them (C speed; no normalising of bodies)."""
+    words = [re.escape(word) for word in phrase.split()]
+    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])", re.IGNORECASE)
+
+
+def _holds(text, phrase):
+    return _phrase_pattern(phrase).search(text) is not None
+
+
+def _hit(article, score, resolution, highlighter, concepts=()):
     anchors = []
     for group in resolution.groups:
         for _match, link, _narrower in explain.group_links(article, group):
             anchors.append(link.first_offset)
     text = f"{article.title}\n{article.summary}\n{article.body}"
+    missing, text_only = [], []
+    for concept, group in concepts:
+        if group is not None and explain.group_links(article, group):
+            continue
+        found = next((phrase for phrase in concept.phrases if _holds(text, phrase)), None)
+        if found:
+            text_only.append(found)
+        else:
+            missing.append(concept.label)
+    words = [w for w in resolution.words if w not in text_only and _holds(text, w)]
     return Hit(
         article=article,
         score=score,
         title_html=highlighter.highlight(article.title),
         snippet=highlighter.snippet(article.body, anchors=anchors, summary=article.summary),
-        why=explain.why(article, resolution.groups, resolution.words, text_for_words=text),
+        why=explain.why(article, resolution.groups, [*text_only, *words]),
+        missing=missing,
     )
 
 

@@ -95,7 +95,7 @@
         label.textContent = item.label;
         var detail = document.createElement("span");
         detail.className = "detail";
-        var count = item.article_count ? " · " + item.article_count + (item.article_count_capped ? "+" : "") + " articles" : "";
+        var count = item.article_count ? " · " + item.article_count + (item.article_count_capped ? "+" : "") + (item.article_count === 1 && !item.article_count_capped ? " article" : " articles") : "";
         detail.textContent = (KIND_LABELS[item.type] || item.type) + count;
         option.appendChild(label);
         option.appendChild(detail);

@@ -23,8 +23,14 @@ class Command(BaseCommand):
         parser.add_argument("--publish", action="store_true", help="Publish the imported articles (default: draft).")
         parser.add_argument("--source", default="", help="Source (outlet) name for records that do not name one.")
         parser.add_argument("--dry-run", action="store_true", help="Do everything but save; report what would happen.")
+        parser.add_argument(
+            "--update-published",
+            action="store_true",
+            help="Let records change published articles with the same URL (a Reviewer's decision; without it "
+            "such records fail and the published articles stay as they are).",
+        )
 
-    def handle(self, *args, paths, publish, source, dry_run, verbosity=1, **options):
+    def handle(self, *args, paths, publish, source, dry_run, update_published, verbosity=1, **options):
         if not Condition.objects.exists():
             raise CommandError("The vocabulary is empty: run `python manage.py load_vocabulary` first.")
         started = time.monotonic()
@@ -48,7 +54,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {n:,} records… ({rate:,.0f}/s)")
 
         report = pipeline.import_records(
-            records(), publish=publish, source=source, dry_run=dry_run, progress=progress, matcher=matcher
+            records(),
+            publish=publish,
+            source=source,
+            dry_run=dry_run,
+            progress=progress,
+            matcher=matcher,
+            update_published=update_published,
         )
         if report.new_institutions and verbosity >= 1:
             names = ", ".join(report.new_institutions[:10])

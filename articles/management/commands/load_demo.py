@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from articles import demo
 from articles.models import Condition
+from articles.search import lexicon
 
 
 class Command(BaseCommand):
@@ -19,11 +20,12 @@ class Command(BaseCommand):
             report = demo.load(file)
         except (OSError, KeyError, ValueError, demo.DemoError) as exc:
             raise CommandError(f"{file}: {exc}") from exc
+        words = lexicon.refresh()  # the typo lexicon of the stories now published
         for missing in report.missing:
             self.stderr.write(self.style.WARNING(f"Not in the vocabulary, not linked: {missing}"))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo articles: {report.created} created, {report.updated} updated, "
-                f"{report.unchanged} unchanged; {report.links} links."
+                f"{report.unchanged} unchanged; {report.links} links; {words.words:,} story words for typos."
             )
         )

@@ -1,7 +1,8 @@
 """RSS and Atom feeds: the latest articles, and the articles of each condition, drug and institution.
 
 URLs: ``/feed/`` and ``/feed/atom/``; ``<entity page>feed/`` and ``<entity page>feed/atom/``
-(a condition's with ``?narrower=1`` includes its narrower conditions). Feeds carry
+(a condition's includes its narrower conditions, as its page and search do; ``?narrower=0``
+for the condition only). Feeds carry
 originals only: a syndicated copy is the same story again, so a subscriber gets each
 story once. A merged-away entity's feed answers 301 with the survivor's feed.
 """
@@ -15,8 +16,8 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.text import Truncator
 
-from .browse import entity_filterset
-from .models import Article
+from .browse import BranchArticleIds, entity_filterset
+from .models import Article, ConditionTreeNumber
 from .redirects import to_survivor
 from .search.kinds import BY_NAME
 
@@ -30,9 +31,10 @@ def xml_text(value):
 
 
 def narrower_param(request):
-    """True or False for ``narrower`` (absent, "0" or "1"); None when it is anything else."""
+    """Whether a condition's narrower conditions are included: yes by default (absent or "1",
+    as search does), no for "0" ("only X"); None when it is anything else."""
     value = request.GET.get("narrower", "")
-    return {"": False, "0": False, "1": True}.get(value)
+    return {"": True, "0": False, "1": True}.get(value)
 
 
 class LatestArticlesFeed(Feed):
@@ -91,7 +93,7 @@ class EntityFeed(LatestArticlesFeed):
 
     def __call__(self, request, *args, **kwargs):
         if narrower_param(request) is None:
-            message = "narrower is 1 (include narrower conditions) or 0."
+            message = "narrower is 1 (include narrower conditions, the default) or 0 (the condition only)."
             return HttpResponseBadRequest(message, content_type="text/plain")
         try:
             return super().__call__(request, *args, **kwargs)
@@ -101,7 +103,11 @@ class EntityFeed(LatestArticlesFeed):
     def get_object(self, request, slug):
         entity = BY_NAME[self.kind].model.objects.only("name", "slug").get(slug=slug)
         # Per request, on the object: the feed instance is shared by every request.
-        entity.narrower = self.kind == "condition" and narrower_param(request)
+        include = self.kind == "condition" and narrower_param(request)
+        entity.only = self.kind == "condition" and not include
+        # The narrower conditions' ids (none below it: its own articles, as "only").
+        entity.branch = [pk for pk, _, _ in ConditionTreeNumber.branches([entity.pk])[entity.pk]] if include else []
+        entity.narrower = bool(entity.branch)
         return entity
 
     def title(self, obj):
@@ -114,10 +120,13 @@ class EntityFeed(LatestArticlesFeed):
     subtitle = description
 
     def link(self, obj):
-        return obj.get_absolute_url() + ("?narrower=1" if obj.narrower else "")
+        return obj.get_absolute_url() + ("?narrower=0" if obj.only else "")
 
     def items(self, obj):
-        filterset = entity_filterset(self.kind, obj, {}, self.base_queryset(), narrower=obj.narrower)
+        if obj.branch:  # the newest ids from the branch's links' index, then those articles
+            ids = BranchArticleIds([obj.pk, *obj.branch], originals=True)[:FEED_SIZE]
+            return self.base_queryset().filter(pk__in=ids)
+        filterset = entity_filterset(self.kind, obj, {}, self.base_queryset())
         return filterset.qs[:FEED_SIZE]
 
 
