@@ -369,6 +369,15 @@ def test_robots_txt_is_respected(server):
     assert server.hits.count("/robots.txt") == 1
 
 
+def test_a_redirect_into_a_disallowed_path_is_not_followed(server):
+    server.routes["/robots.txt"] = static(b"User-agent: *\nDisallow: /private/\n", "text/plain")
+    server.routes["/public/feed"] = static(b"", "text/plain", status=301, headers={"Location": "/private/feed"})
+    server.routes["/private/feed"] = static(rss([]), "application/rss+xml")
+    result = poll.poll_feed(Feed.objects.create(url=server.url("/public/feed")).pk)
+    assert "robots.txt" in result.error and "disallows" in result.error and "/private/feed" in result.error
+    assert "/public/feed" in server.hits and "/private/feed" not in server.hits
+
+
 def test_one_request_per_host_at_a_time(server):
     host = fetching.take_host(server.url("/a"))
     with pytest.raises(fetching.FetchError, match="busy"):

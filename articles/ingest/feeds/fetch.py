@@ -7,8 +7,9 @@ content types a caller accepts. Safety: every connection's peer address is check
 the connect (so a name resolving to an internal address, even one that changes between
 look-ups, is refused): private, loopback, link-local, multicast and reserved addresses are
 never reached (``FETCH_ALLOW_PRIVATE=1`` allows loopback, for tests only). Politeness:
-robots.txt is asked first (fetched once an hour per host, for all workers), and at most one request per host is
-in flight across all workers, each leaving ``FETCH_HOST_DELAY`` seconds before the next
+robots.txt is asked first, and again for every address a redirect leads to (fetched once
+an hour per host, for all workers), and at most one request per host is in flight across
+all workers, each leaving ``FETCH_HOST_DELAY`` seconds before the next
 (``HostSlot`` rows in the database). Conditional GET: pass the stored ``ETag`` and
 ``Last-Modified``; an unchanged document is a ``Response`` with status 304 and no body.
 """
@@ -240,7 +241,7 @@ def robots_allows(url):
 def _fetch_robots(url, netloc):
     """robots.txt's text; "" when there is none (404) or it is unreadable (all allowed)."""
     try:
-        response = _get(url, accept=("text/plain", ""), conditional={})
+        response = _get(url, accept=("text/plain", ""), conditional={}, robots=False)
     except FetchError as exc:
         if exc.status is not None and exc.status >= 500:
             raise FetchError(f"robots.txt of {netloc} answers {exc.status}; not fetching for now") from exc
@@ -256,19 +257,25 @@ def forget_robots():
 
 
 def fetch(url, *, accept, etag="", last_modified="", robots=True):
-    """GET `url` (following redirects up to FETCH_MAX_REDIRECTS), asking robots.txt first."""
+    """GET `url` (following redirects up to FETCH_MAX_REDIRECTS), asking robots.txt first,
+    for the address and for every address a redirect leads to."""
     check_url(url)
-    if robots and not robots_allows(url):
-        raise FetchError(f"robots.txt of {urlsplit(url).netloc} disallows {url[:200]}")
+    if robots:
+        _ask_robots(url)
     conditional = {}
     if etag:
         conditional["If-None-Match"] = etag
     if last_modified:
         conditional["If-Modified-Since"] = last_modified
-    return _get(url, accept=accept, conditional=conditional)
+    return _get(url, accept=accept, conditional=conditional, robots=robots)
 
 
-def _get(url, *, accept, conditional):
+def _ask_robots(url):
+    if not robots_allows(url):
+        raise FetchError(f"robots.txt of {urlsplit(url).netloc} disallows {url[:200]}")
+
+
+def _get(url, *, accept, conditional, robots):
     seen = [url]
     for _ in range(settings.FETCH_MAX_REDIRECTS + 1):
         response = _get_one(url, accept=accept, conditional=conditional)
@@ -278,6 +285,9 @@ def _get(url, *, accept, conditional):
         if url in seen:
             raise FetchError(f"redirect loop: {' → '.join(seen[-3:])} → {url}")
         seen.append(url)
+        if robots:  # a redirect may lead to another host, or to a path this one disallows
+            check_url(url)
+            _ask_robots(url)
     raise FetchError(f"more than {settings.FETCH_MAX_REDIRECTS} redirects (last to {url[:200]})")
 
 
