@@ -19,9 +19,9 @@ from django.db import connection
 
 from .filters import ArticleFilter
 from .models import Article, ArticleCondition
+from .rows import labels, published_articles
 from .search import cache, retrieval
 from .search.kinds import BY_NAME, KINDS
-from .search.page import labels, published_articles
 
 MENTIONED_SIZE = 8
 RELATED_SIZE = 5

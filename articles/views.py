@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from . import browse, cautions, mesh, redirects, reports, syndication, timeline
+from . import browse, cautions, mesh, redirects, reports, rows, syndication, timeline
 from .filters import PAGE_ERROR, ArticleFilter, page_number_from
 from .models import (
     Article,
@@ -23,7 +23,6 @@ from .models import (
     Institution,
 )
 from .search import cache as search_cache
-from .search import page as rows
 from .search import service as search_service
 from .search.kinds import BY_NAME
 from .search.query import MAX_QUERY_LENGTH, parse

@@ -17,6 +17,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .. import rows
 from ..filters import ArticleFilter
 from ..models import Article, Condition, Drug, DrugClass, Institution
 from ..redirects import to_survivor
@@ -29,9 +30,14 @@ from .pagination import ArticlePagination, positive_page
 class ArticleList(generics.ListAPIView):
     """Published articles, newest first; filter with q, condition, drug, institution, source, dates."""
 
-    queryset = Article.objects.published().listing().with_public_links()
+    queryset = Article.objects.published().listing()
     serializer_class = serializers.ArticleSerializer
     filterset_class = ArticleFilter
+
+    def paginate_queryset(self, queryset):
+        """The page's ids, then its articles read as the HTML lists read theirs (``rows``)."""
+        ids = super().paginate_queryset(queryset.values_list("pk", flat=True))
+        return None if ids is None else rows.page_articles(ids, body=False)
 
 
 class ArticleDetail(generics.RetrieveAPIView):

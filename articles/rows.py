@@ -1,6 +1,7 @@
 """What a page of articles needs from the database, in as few and as cheap queries as possible.
 
-Search results, entity pages and the article page read their articles here. The
+Every list of articles reads its page here: search results (pages and API), the entity and
+list pages, the home page, the API's article list, and the article page. The
 articles are model instances (templates and serializers use their methods), read
 with Article.objects.raw() together with their source and original; their visible
 links — dozens per page — come from one plain query over the three link tables and
@@ -17,9 +18,9 @@ from functools import lru_cache
 from django.db import connection
 from django.urls import reverse
 
-from ..models import Article, ArticleStatus, ArticleTrial, Condition, Drug, Institution, LinkStatus, Source
-from .kinds import KINDS, LINKED_KINDS
-from .retrieval import PUBLIC_LINK
+from .models import Article, ArticleStatus, ArticleTrial, Condition, Drug, Institution, LinkStatus, Source
+from .search.kinds import KINDS, LINKED_KINDS
+from .search.retrieval import PUBLIC_LINK
 
 BY_KIND = {"drug": Drug, "condition": Condition, "institution": Institution}
 EXTRA_ID = {"drug": "drugbank_id", "condition": "mesh_id", "institution": None, "drug_class": None}
