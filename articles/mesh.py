@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Q
 
-from .models import ArticleCondition, Condition, ConditionTreeNumber, LinkStatus
+from .models import ArticleCondition, Condition, ConditionTreeNumber, public_link_sql
 from .search.retrieval import SNAPSHOT_MAX_AGE, SNAPSHOT_TABLE
 
 # MeSH 2025 top-level categories (https://meshb.nlm.nih.gov/treeView).
@@ -140,7 +140,7 @@ TREE_BUDGET = 400
 
 LINK_TABLE = ArticleCondition._meta.db_table
 TREE_TABLE = ConditionTreeNumber._meta.db_table
-PUBLIC_LINK = f"l.published IS NOT NULL AND l.status <> '{LinkStatus.REJECTED}'"
+PUBLIC_LINK = public_link_sql("l")
 
 
 def category_name(number):

@@ -60,9 +60,26 @@ class LinkStatus(models.TextChoices):
 PUBLIC_LINK_STATUSES = (LinkStatus.SUGGESTED, LinkStatus.CONFIRMED)
 
 
+# A link a reader may see (on its article): not rejected. A link a reader may count (in an
+# entity's articles, facets, counts): also its article published, which the copied
+# `published` date says. Written here once, for the ORM and for hand-written SQL.
+
+
 def public_links_q(prefix=""):
-    """Q for links a reader may see: not rejected, article published (date copied)."""
+    """Q for links a reader may count: not rejected, article published (date copied)."""
     return Q(**{f"{prefix}published__isnull": False}) & ~Q(**{f"{prefix}status": LinkStatus.REJECTED})
+
+
+def visible_link_sql(alias=""):
+    """SQL twin of ``LinkQuerySet.visible()``: the link is not rejected (`alias`: the link table's)."""
+    prefix = f"{alias}." if alias else ""
+    return f"{prefix}status <> '{LinkStatus.REJECTED}'"
+
+
+def public_link_sql(alias=""):
+    """SQL twin of ``public_links_q()``: a link a reader may count."""
+    prefix = f"{alias}." if alias else ""
+    return f"{prefix}published IS NOT NULL AND {visible_link_sql(alias)}"
 
 
 class EntityQuerySet(models.QuerySet):
@@ -614,9 +631,7 @@ class ArticleQuerySet(SearchableQuerySetMixin, models.QuerySet):
         return self.filter(canonical__isnull=True)
 
     def _linked(self, link_model, entities):
-        links = link_model.objects.exclude(status=LinkStatus.REJECTED).filter(
-            **{f"{link_model.entity_field}__in": entities}
-        )
+        links = link_model.objects.visible().filter(**{f"{link_model.entity_field}__in": entities})
         return self.filter(pk__in=links.values("article_id"))
 
     def for_condition(self, condition, include_narrower=False):

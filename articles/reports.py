@@ -22,7 +22,6 @@ from .models import (
     ArticleStatus,
     DrugConditionReport,
     LinkOrigin,
-    LinkStatus,
 )
 from .text import find_mentions
 
@@ -76,8 +75,8 @@ def sync(*, article_ids):
     for link_model in (ArticleDrug, ArticleCondition):
         field = link_model.entity_field
         links = (
-            link_model.objects.filter(article_id__in=article_ids)
-            .exclude(status=LinkStatus.REJECTED)
+            link_model.objects.visible()
+            .filter(article_id__in=article_ids)
             .select_related(field)
             .prefetch_related(f"{field}__aliases")
         )
@@ -115,10 +114,8 @@ def merge(*, field, survivor_id, other_ids):
 def public_reports():
     """Reports a reader may see: the story is published and neither of its links is rejected."""
     visible = {"article_id": OuterRef("article_id")}
-    drug_link = ArticleDrug.objects.filter(**visible, drug_id=OuterRef("drug_id")).exclude(status=LinkStatus.REJECTED)
-    condition_link = ArticleCondition.objects.filter(**visible, condition_id=OuterRef("condition_id")).exclude(
-        status=LinkStatus.REJECTED
-    )
+    drug_link = ArticleDrug.objects.visible().filter(**visible, drug_id=OuterRef("drug_id"))
+    condition_link = ArticleCondition.objects.visible().filter(**visible, condition_id=OuterRef("condition_id"))
     return DrugConditionReport.objects.filter(
         Exists(drug_link), Exists(condition_link), article__status=ArticleStatus.PUBLISHED
     )

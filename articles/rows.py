@@ -18,9 +18,19 @@ from functools import lru_cache
 from django.db import connection
 from django.urls import reverse
 
-from .models import Article, ArticleStatus, ArticleTrial, Condition, Drug, Institution, LinkStatus, Source
+from .models import (
+    Article,
+    ArticleStatus,
+    ArticleTrial,
+    Condition,
+    Drug,
+    Institution,
+    LinkStatus,
+    Source,
+    public_link_sql,
+    visible_link_sql,
+)
 from .search.kinds import KINDS, LINKED_KINDS
-from .search.retrieval import PUBLIC_LINK
 
 BY_KIND = {"drug": Drug, "condition": Condition, "institution": Institution}
 EXTRA_ID = {"drug": "drugbank_id", "condition": "mesh_id", "institution": None, "drug_class": None}
@@ -166,7 +176,7 @@ def attach_links(articles):
             f"SELECT '{kind.name}', l.article_id, l.id, l.status, l.mention_count, l.in_title, l.first_offset, "
             f"l.matched_text, e.id, e.name, e.slug, {extra}, l.origin FROM {kind.link_table} l "
             f"JOIN {kind.entity_table} e ON e.id = l.{kind.column} "
-            f"WHERE l.article_id IN ({placeholders}) AND l.status <> '{LinkStatus.REJECTED}'"
+            f"WHERE l.article_id IN ({placeholders}) AND {visible_link_sql('l')}"
         )
         params.extend(by_id)
     sql = " UNION ALL ".join(parts) + " ORDER BY 2, 1, 5 DESC, 3"
@@ -252,7 +262,7 @@ def entities(ids_by_kind):
         parts.append(
             f"SELECT '{kind.name}', e.id, e.name, e.slug, e.description, {columns}, "
             f"(SELECT COUNT(*) FROM {kind.link_table} l WHERE l.{kind.column} = e.id "
-            f"AND l.published IS NOT NULL AND l.status <> '{LinkStatus.REJECTED}') "
+            f"AND {public_link_sql('l')}) "
             f"FROM {kind.entity_table} e WHERE e.id IN ({', '.join(['%s'] * len(ids))})"
         )
         params.extend(ids)
@@ -287,7 +297,7 @@ def aliases(ids_by_kind):
             continue
         newest = " UNION ALL ".join(
             f"SELECT * FROM (SELECT {kind.column} AS entity_id, matched_text FROM {kind.link_table} "
-            f"WHERE {kind.column} = %s AND {PUBLIC_LINK} ORDER BY published DESC LIMIT {USAGE_WINDOW}) n{i}"
+            f"WHERE {kind.column} = %s AND {public_link_sql()} ORDER BY published DESC LIMIT {USAGE_WINDOW}) n{i}"
             for i in range(len(ids))
         )
         used = (

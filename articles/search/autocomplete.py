@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from ..models import ConditionTreeNumber
+from ..models import ConditionTreeNumber, public_link_sql
 from ..text import normalize
 from .kinds import BY_NAME, KINDS
 
@@ -139,7 +139,7 @@ def _add_counts(suggestions):
         for entity_id in ids:
             parts.append(
                 f"SELECT '{kind.name}', %s, (SELECT COUNT(*) FROM (SELECT 1 FROM {kind.link_table} "
-                f"WHERE {kind.column} = %s AND published IS NOT NULL AND status <> 'rejected' LIMIT {COUNT_CAP}) c)"
+                f"WHERE {kind.column} = %s AND {public_link_sql()} LIMIT {COUNT_CAP}) c)"
             )
             params.extend([entity_id, entity_id])
     with connection.cursor() as cursor:

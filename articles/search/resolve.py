@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from ..models import AliasKind
+from ..models import AliasKind, public_link_sql
 from . import fuzzy
 from .kinds import RESOLVED_KINDS
 from .query import STOPWORDS, is_word
-from .retrieval import public_link
 
 MAX_ENTITIES_PER_GROUP = 5
 FUZZY_MIN_LENGTH = 4  # characters a word needs before typo correction is tried
@@ -120,7 +119,7 @@ def _alias_rows(column, values_by_kind, *, stories=False, extra=None):
         if stories:
             counted = (
                 f", (SELECT COUNT(*) FROM (SELECT 1 FROM {kind.link_table} l WHERE l.{kind.column} = e.id "  # noqa: S608
-                f"AND {public_link('l')} LIMIT {STORIES_COUNTED}) s)"
+                f"AND {public_link_sql('l')} LIMIT {STORIES_COUNTED}) s)"
             )
         parts.append(
             f"SELECT '{kind.name}', e.id, e.name, e.slug, {', '.join(f'a.{c}' for c in ALIAS_COLUMNS)}{counted} "  # noqa: S608

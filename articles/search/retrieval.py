@@ -28,7 +28,16 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from ..models import Article, ArticleStatus, ConditionTreeNumber, DrugClass, DrugClassMember, FacetSnapshot, LinkStatus
+from ..models import (
+    Article,
+    ArticleStatus,
+    ConditionTreeNumber,
+    DrugClass,
+    DrugClassMember,
+    FacetSnapshot,
+    LinkStatus,
+    public_link_sql,
+)
 from . import fulltext, ranking
 from .kinds import KINDS, LINKED_BY_NAME
 
@@ -46,13 +55,7 @@ ARTICLE_TABLE = Article._meta.db_table
 SNAPSHOT_TABLE = FacetSnapshot._meta.db_table
 
 
-def public_link(alias=""):
-    """SQL: a link a reader may count (its article is public, it is not rejected)."""
-    prefix = f"{alias}." if alias else ""
-    return f"{prefix}published IS NOT NULL AND {prefix}status <> '{LinkStatus.REJECTED}'"
-
-
-PUBLIC_LINK = public_link()
+PUBLIC_LINK = public_link_sql()
 PUBLISHED = f"status = '{ArticleStatus.PUBLISHED}'"
 
 
@@ -552,7 +555,7 @@ def counts(plan):
     for kind in KINDS:
         parts.append(
             f"SELECT '{kind.name}', l.{kind.column}, CAST(COUNT(*) AS text) FROM {kind.link_table} l "
-            f"WHERE l.article_id {in_results} AND {public_link('l')} GROUP BY l.{kind.column}"
+            f"WHERE l.article_id {in_results} AND {public_link_sql('l')} GROUP BY l.{kind.column}"
         )
     parts.append(
         f"SELECT 'source', a.source_id, CAST(COUNT(*) AS text) FROM {ARTICLE_TABLE} a "
