@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from .filters import ArticleFilter
+from .kinds import BY_NAME, KINDS
 from .models import Article, ArticleCondition
 from .rows import labels, published_articles
 from .search import cache, retrieval
-from .search.kinds import BY_NAME, KINDS
 
 MENTIONED_SIZE = 8
 RELATED_SIZE = 5

@@ -18,22 +18,17 @@ from functools import lru_cache
 from django.db import connection
 from django.urls import reverse
 
+from .kinds import KINDS, LINKED_BY_NAME, LINKED_KINDS
 from .models import (
     Article,
     ArticleStatus,
     ArticleTrial,
-    Condition,
-    Drug,
-    Institution,
     LinkStatus,
     Source,
     public_link_sql,
     visible_link_sql,
 )
-from .search.kinds import KINDS, LINKED_KINDS
 
-BY_KIND = {"drug": Drug, "condition": Condition, "institution": Institution}
-EXTRA_ID = {"drug": "drugbank_id", "condition": "mesh_id", "institution": None, "drug_class": None}
 PUBLISHED = f"status = '{ArticleStatus.PUBLISHED}'"  # matches the partial index article_search_idx
 # What a result shows and serialises of an article (the body only for its snippet).
 # What a link to an article shows: title, source, date.
@@ -171,7 +166,7 @@ def attach_links(articles):
     placeholders = ", ".join(["%s"] * len(by_id))
     parts, params = [], []
     for kind in LINKED_KINDS:
-        extra = f"e.{EXTRA_ID[kind.name]}" if EXTRA_ID[kind.name] else "NULL"
+        extra = f"e.{kind.standard_id}" if kind.standard_id else "NULL"
         parts.append(
             f"SELECT '{kind.name}', l.article_id, l.id, l.status, l.mention_count, l.in_title, l.first_offset, "
             f"l.matched_text, e.id, e.name, e.slug, {extra}, l.origin FROM {kind.link_table} l "
@@ -275,7 +270,7 @@ def entities(ids_by_kind):
     for kind, pk, name, slug, description, first, second, third, fourth, count in rows:
         fields = dict(zip(ENTITY_COLUMNS[kind], (first, second, third, fourth), strict=True))
         fields.pop("NULL", None)
-        entity = BY_KIND[kind](id=pk, name=name, slug=slug, description=description, **fields)
+        entity = LINKED_BY_NAME[kind].model(id=pk, name=name, slug=slug, description=description, **fields)
         entity.article_count = count
         found[(kind, pk)] = entity
     return found

@@ -17,9 +17,9 @@ from django.utils.html import escape
 from django.utils.text import Truncator
 
 from .browse import BranchArticleIds, entity_filterset
+from .kinds import BY_NAME
 from .models import Article, ConditionTreeNumber
 from .redirects import to_survivor
-from .search.kinds import BY_NAME
 
 FEED_SIZE = 30
 # XML 1.0 forbids these; Django refuses to write them (a 500), so they are dropped.

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from . import browse, cautions, mesh, redirects, reports, rows, syndication, timeline
 from .filters import PAGE_ERROR, ArticleFilter, page_number_from
+from .kinds import BY_NAME
 from .models import (
     Article,
     ArticleDrugClass,
@@ -24,7 +25,6 @@ from .models import (
 )
 from .search import cache as search_cache
 from .search import service as search_service
-from .search.kinds import BY_NAME
 from .search.query import MAX_QUERY_LENGTH, parse
 from .text import normalize
 
@@ -289,11 +289,6 @@ def _combination_context(drug):
     return {"ingredients": ingredients, "contained_in": contained_in}
 
 
-ENTITY_TEMPLATES = {
-    "condition": "articles/condition_detail.html",
-    "drug": "articles/drug_detail.html",
-    "institution": "articles/institution_detail.html",
-}
 ENTITY_PREFETCH = {"condition": ("tree_numbers",)}
 
 
@@ -382,7 +377,7 @@ def _entity_detail(request, kind, slug):
     context, status = entity_context(request, kind, slug)
     if isinstance(context, HttpResponse):
         return context
-    return render(request, ENTITY_TEMPLATES[kind], context, status=status)
+    return render(request, BY_NAME[kind].template, context, status=status)
 
 
 def condition_detail(request, slug):
@@ -394,7 +389,7 @@ def drug_detail(request, slug):
     if isinstance(context, HttpResponse):
         return context
     context["drug_classes"] = context["entity"].classes.order_by(Lower("name"))  # one query
-    return render(request, ENTITY_TEMPLATES["drug"], context, status=status)
+    return render(request, BY_NAME["drug"].template, context, status=status)
 
 
 def institution_detail(request, slug):

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from articles.kinds import KINDS
 from articles.models import DrugAlias
 from articles.search import fuzzy, trigrams
-from articles.search.kinds import KINDS
 from articles.vocabulary import loader
 
 pytestmark = pytest.mark.django_db

@@ -19,10 +19,10 @@ from rest_framework.views import APIView
 
 from .. import rows
 from ..filters import ArticleFilter
+from ..kinds import BY_NAME
 from ..models import Article, Condition, Drug, DrugClass, Institution
 from ..redirects import to_survivor
 from ..search import autocomplete, service
-from ..search.kinds import BY_NAME
 from . import serializers
 from .pagination import ArticlePagination, positive_page
 

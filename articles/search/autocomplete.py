@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from ..kinds import BY_NAME, KINDS
 from ..models import ConditionTreeNumber, public_link_sql
 from ..text import normalize
-from .kinds import BY_NAME, KINDS
 
 LIMIT = 8
 CANDIDATES_PER_KIND = 30

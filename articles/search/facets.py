@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ..kinds import CONDITION, KINDS
 from ..models import ConditionTreeNumber, FacetSnapshot
 from . import retrieval
-from .kinds import CONDITION, KINDS
 from .service import snapshot_facets
 
 MIN_ARTICLES = 500

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from django.db import connection
 from rapidfuzz import fuzz
 
+from ..kinds import KINDS
 from ..models import StoryWord
-from .kinds import KINDS
 
 CANDIDATES = 8
 TRIGRAM_LIMIT = 12

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from ..kinds import RESOLVED_KINDS
 from ..models import AliasKind, public_link_sql
 from . import fuzzy
-from .kinds import RESOLVED_KINDS
 from .query import STOPWORDS, is_word
 
 MAX_ENTITIES_PER_GROUP = 5

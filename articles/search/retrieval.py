@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from ..kinds import KINDS, LINKED_BY_NAME
 from ..models import (
     Article,
     ArticleStatus,
@@ -39,7 +40,6 @@ from ..models import (
     public_link_sql,
 )
 from . import fulltext, ranking
-from .kinds import KINDS, LINKED_BY_NAME
 
 MAX_NARROWER = 2000  # narrower conditions a condition query may include
 # Work caps for very large results (a broad condition with hundreds of narrower ones,

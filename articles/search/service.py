@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
+from ..kinds import CONDITION, DRUG_CLASS, KINDS
 from ..models import AliasKind, Article
 from ..rows import aliases, entities, page_articles
 from ..rows import copies as find_copies
 from ..rows import labels as facet_labels
 from ..text import normalize, spelling_key
 from . import cache, explain, fulltext, ranking, retrieval, snippets
-from .kinds import CONDITION, DRUG_CLASS, KINDS
 from .query import is_word, parse
 from .resolve import Match, correct_typos, resolve
 

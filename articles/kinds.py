@@ -1,4 +1,5 @@
-"""The kinds of entity search resolves to, and their tables; and the kinds an article links to.
+"""The one registry of entity kinds: their models, alias and link tables, standard id, page
+template. Search, the page loader, the public pages, feeds and the API read them here.
 
 Drug classes are linked to articles and shown with them (``LINKED_KINDS``), and a query
 may name one (``RESOLVED_KINDS``: "statins" reads the class's links and its members'), but
@@ -8,7 +9,7 @@ they have no entity card or facet of their own (``KINDS``).
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..models import (
+from .models import (
     ArticleCondition,
     ArticleDrug,
     ArticleDrugClass,
@@ -31,6 +32,12 @@ class Kind:
     model: type
     alias_model: type
     link_model: type
+    standard_id: str | None = None  # the column of its standard identifier ("drugbank_id", "mesh_id")
+
+    @property
+    def template(self):
+        """Its public page's template."""
+        return f"articles/{self.name}_detail.html"
 
     @property
     def column(self):
@@ -55,8 +62,8 @@ class Kind:
         return self.alias_model.history.model._meta.db_table
 
 
-DRUG = Kind("drug", "drugs", Drug, DrugAlias, ArticleDrug)
-CONDITION = Kind("condition", "conditions", Condition, ConditionAlias, ArticleCondition)
+DRUG = Kind("drug", "drugs", Drug, DrugAlias, ArticleDrug, standard_id="drugbank_id")
+CONDITION = Kind("condition", "conditions", Condition, ConditionAlias, ArticleCondition, standard_id="mesh_id")
 INSTITUTION = Kind("institution", "institutions", Institution, InstitutionAlias, ArticleInstitution)
 KINDS = (DRUG, CONDITION, INSTITUTION)
 DRUG_CLASS = Kind("drug_class", "drug_classes", DrugClass, DrugClassAlias, ArticleDrugClass)
