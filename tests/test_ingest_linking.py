@@ -26,6 +26,7 @@ from articles.models import (
     DrugAlias,
     HistoricalDrug,
     Institution,
+    InstitutionAlias,
     Origin,
     StudyType,
 )
@@ -209,6 +210,28 @@ def test_unknown_institution_becomes_a_suggested_new_one():
     assert new.aliases.get().origin == "auto"
     link = Article.objects.get().institution_links.get(institution=new)
     assert link.status == "suggested" and link.confidence == 0.5
+
+
+def test_a_suggested_one_word_name_links_again_only_in_its_context():
+    text = (
+        "Ruxolitinib was tested by Velbrook Therapeutics Inc. with patients in Nairobi, where doctors "
+        "followed them for a year and reported how many regained their hair."
+    )
+    import_records(read_path_text(text))
+    new = Institution.objects.get(name="Velbrook Therapeutics")
+    assert new.kind == "company"
+    # Stripped of its business ending the name is one word, perhaps a place or a person: like a
+    # curated one-word variant, it links only where the text shows the company.
+    text = (
+        "Ruxolitinib was tested by Velbrook Inc. with patients in Nairobi, where doctors "
+        "followed them for a year and reported how many regained their hair."
+    )
+    import_records(read_path_text(text, title="Another story"))
+    one_word = Institution.objects.get(name="Velbrook")
+    assert one_word.aliases.get().is_ambiguous
+    clear_matcher_cache()
+    assert (INSTITUTION, "Velbrook") not in linked("They walked along the Velbrook river in the evening.")
+    assert (INSTITUTION, "Velbrook") in linked("Shares of drugmaker Velbrook rose after the trial.")
 
 
 def read_path_text(text, title="A story about a new hospital"):
@@ -635,3 +658,22 @@ def test_drug_induced_headings_need_a_drug_or_a_drug_word():
 )
 def test_generated_condition_forms_link(text, name):
     assert name in story_conditions("", text)
+
+
+def test_one_word_names_the_importer_suggested_before_become_ambiguous():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("articles.migrations.0017_one_word_suggested_institutions_ambiguous")
+    suggested = Institution.objects.create(name="Velbrook", slug="velbrook", kind="company", origin="auto")
+    longer = Institution.objects.create(name="Velbrook Clinic", slug="velbrook-clinic", kind="hospital", origin="auto")
+    curated = Institution.objects.create(name="Quorvex", slug="quorvex", kind="company", origin="supplement")
+    for institution in (suggested, longer, curated):
+        origin = "auto" if institution.origin == "auto" else "supplement"
+        InstitutionAlias.objects.create(institution=institution, text=institution.name, kind="name", origin=origin)
+    migration.mark_ambiguous(apps, None)
+    names = ("Velbrook", "Velbrook Clinic", "Quorvex")
+    aliases = InstitutionAlias.objects.filter(institution__name__in=names)
+    ambiguous = dict(aliases.values_list("institution__name", "is_ambiguous"))
+    assert ambiguous == {"Velbrook": True, "Velbrook Clinic": False, "Quorvex": False}

@@ -381,6 +381,8 @@ def test_unknown_institutions_are_still_suggested(matcher):
         ("California-based Riverbend Biosciences Inc. makes the test.", set(), ["Riverbend Biosciences"]),
         ("The maker, Riverbend Imaging, Inc., said so.", set(), ["Riverbend Imaging"]),
         ("Karuna Therapeutics Inc. said the trial met its goal.", {"Karuna Therapeutics"}, []),
+        # Generic words alone are no name, whatever punctuation ends the sentence.
+        ("It was run by Riverbend Clinics and Opinion Research Corporation. Doctors agreed.", set(), []),
         ("It was published in the Journal of Pharmacology and Experimental Therapeutics.", set(), []),
         # A title named as a journal is a journal, its words not a condition.
         ("It appeared in the journal Riverbend Obesity Research on Monday.", set(), ["Riverbend Obesity Research"]),

@@ -462,7 +462,8 @@ def find_unknown_institutions(text):
             words[-1] = _POSSESSIVE.sub("", words[-1])  # "University of Pennsylvania Health System's"
         for part_start, part in _split_at_possessives(text, start, words):
             name = " ".join(part)
-            distinctive = [w for w in part if w[:1].isupper() and w.lower() not in _GENERIC_WORDS]
+            # "Research Corporation." at a sentence's end is as generic as without the full stop.
+            distinctive = [w for w in part if w[:1].isupper() and w.lower().rstrip(".,;:") not in _GENERIC_WORDS]
             if not distinctive:
                 continue
             kind = _institution_kind(name)

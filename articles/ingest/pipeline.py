@@ -551,8 +551,15 @@ class Linker:
                 origin=Origin.AUTO,
                 description="Suggested by the importer: a name shaped like an institution that the vocabulary lacks.",
             )
+            # A one-word name ("Velbrook" of "Velbrook Inc.", the journal "Spine") may be an everyday
+            # word, a place or a person: like a curated one-word variant it links again only where
+            # the text shows the institution ("drugmaker Velbrook", "the journal Spine").
             InstitutionAlias.objects.create(
-                institution=institution, text=item.matched_text[:300], kind="name", origin=Origin.AUTO
+                institution=institution,
+                text=item.matched_text[:300],
+                kind="name",
+                origin=Origin.AUTO,
+                is_ambiguous=" " not in normalized,
             )
             self.report.new_institutions.append(institution.name)
         self._new_institutions[normalized] = institution
