@@ -4,8 +4,7 @@ Lists are DRF pages ({"count", "next", "previous", "results"}) of at most 100 it
 every list and detail runs a fixed number of queries, whatever the page holds.
 """
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -19,7 +18,6 @@ from rest_framework.views import APIView
 
 from .. import rows
 from ..filters import ArticleFilter
-from ..kinds import BY_NAME
 from ..models import Article, Condition, Drug, DrugClass, Institution
 from ..redirects import to_survivor
 from ..search import autocomplete, service
@@ -57,18 +55,8 @@ class ArticleDetail(generics.RetrieveAPIView):
 
 
 def _with_article_count(model):
-    """Entities annotated with their public article count (a correlated count per row on the page)."""
-    link_model = BY_NAME[model._meta.model_name].link_model
-    entity = link_model.entity_field
-    count = (
-        link_model.objects.public()
-        .filter(**{entity: OuterRef("pk")})
-        .order_by()
-        .values(entity)
-        .annotate(n=Count("article_id"))
-        .values("n")
-    )
-    return model.objects.annotate(article_count=Coalesce(Subquery(count), 0)).order_by("name", "pk")
+    """Entities A–Z with their public article count (the entity querysets' one definition)."""
+    return model.objects.with_article_count().order_by("name", "pk")
 
 
 def _with_aliases(queryset):
