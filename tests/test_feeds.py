@@ -652,6 +652,10 @@ def test_a_worker_killed_mid_feed_and_restarted_ends_with_every_story_once(serve
         "DEBUG": "0",
         "FETCH_ALLOW_PRIVATE": "1",
         "FETCH_HOST_DELAY": "0",
+        # The killed worker's host slot is free again after its longest request (connect + 2 ×
+        # read + 5 s): short timeouts keep that wait to 10 s instead of 50.
+        "FETCH_CONNECT_TIMEOUT": "1",
+        "FETCH_READ_TIMEOUT": "2",
     }
     if connection.vendor == "sqlite":
         done = _manage(env, "migrate", "--noinput")
@@ -678,12 +682,15 @@ def test_a_worker_killed_mid_feed_and_restarted_ends_with_every_story_once(serve
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
+            # Mid-feed: a chunk is done and the next one claimed (its pages being fetched). Items
+            # are done a chunk at a time, so waiting for "done" alone could kill between chunks.
             (done_items,) = _one(url, "SELECT COUNT(*) FROM articles_feeditem WHERE status = 'done'")
-            if done_items >= 20:
+            (claimed,) = _one(url, "SELECT COUNT(*) FROM articles_feeditem WHERE claimed_at IS NOT NULL")
+            if done_items >= 20 and claimed:
                 break
             assert worker.poll() is None, worker.stderr.read().decode()[-2000:]
-            time.sleep(0.05)
-        os.kill(worker.pid, signal.SIGKILL)  # mid-feed: the next chunk is claimed and being fetched
+            time.sleep(0.02)
+        os.kill(worker.pid, signal.SIGKILL)
         worker.wait(10)
     finally:
         if worker.poll() is None:
