@@ -13,6 +13,46 @@ from articles.bench.feedserver import Server
 
 __all__ = ["Server", "atom", "news_sitemap", "page", "rss", "slow", "static", "story_text", "with_etag"]
 
+# Plain words of health-news prose that name no drug, condition or institution (bulk stories).
+FILLER_WORDS = (
+    "clinic",
+    "nurses",
+    "found",
+    "patients",
+    "ward",
+    "morning",
+    "weekly",
+    "results",
+    "doses",
+    "council",
+    "budget",
+    "winter",
+    "rural",
+    "families",
+    "scan",
+    "blood",
+    "test",
+    "early",
+    "signs",
+    "study",
+    "group",
+    "volunteers",
+    "injection",
+    "tablet",
+    "months",
+    "researchers",
+    "university",
+    "reported",
+    "journal",
+    "funding",
+    "charity",
+    "screening",
+    "programme",
+    "waiting",
+    "list",
+    "surgeons",
+)
+
 SUBJECTS = [
     "A county clinic",
     "Nurses at a rural ward",

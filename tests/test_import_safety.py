@@ -18,6 +18,8 @@ from articles.ingest.matcher import clear_matcher_cache
 from articles.ingest.pipeline import import_records
 from articles.models import Article, SyndicationBand
 
+from .feedkit import FILLER_WORDS
+
 pytestmark = pytest.mark.django_db
 
 WORDS = (
@@ -26,49 +28,9 @@ WORDS = (
 )
 
 
-VOCABULARY = (
-    "clinic",
-    "nurses",
-    "found",
-    "patients",
-    "ward",
-    "morning",
-    "weekly",
-    "results",
-    "doses",
-    "council",
-    "budget",
-    "winter",
-    "rural",
-    "families",
-    "scan",
-    "blood",
-    "test",
-    "early",
-    "signs",
-    "study",
-    "group",
-    "volunteers",
-    "injection",
-    "tablet",
-    "months",
-    "researchers",
-    "university",
-    "reported",
-    "journal",
-    "funding",
-    "charity",
-    "screening",
-    "programme",
-    "waiting",
-    "list",
-    "surgeons",
-)
-
-
 def story(n):
     """A story about alopecia areata whose wording is its own (no two share many 5-word runs)."""
-    words = random.Random(n).choices(VOCABULARY, k=40)
+    words = random.Random(n).choices(FILLER_WORDS, k=40)
     return f"{WORDS}. " + " ".join(words) + f" case {n}."
 
 

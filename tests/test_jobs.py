@@ -24,47 +24,10 @@ from articles.admin import importing
 from articles.ingest.matcher import clear_matcher_cache
 from articles.models import Article, ImportJob, ImportJobStatus
 
+from .feedkit import FILLER_WORDS
+
 ROOT = Path(__file__).resolve().parent.parent
-WORDS = [
-    "clinic",
-    "nurses",
-    "found",
-    "patients",
-    "ward",
-    "morning",
-    "weekly",
-    "results",
-    "doses",
-    "council",
-    "budget",
-    "winter",
-    "rural",
-    "families",
-    "scan",
-    "blood",
-    "test",
-    "early",
-    "signs",
-    "study",
-    "group",
-    "volunteers",
-    "injection",
-    "tablet",
-    "months",
-    "researchers",
-    "university",
-    "reported",
-    "journal",
-    "funding",
-    "charity",
-    "screening",
-    "programme",
-    "waiting",
-    "list",
-    "surgeons",
-    "hospital",
-    "trial",
-]
+WORDS = (*FILLER_WORDS, "hospital", "trial")
 
 
 def jsonl(n, seed=0):
