@@ -46,6 +46,7 @@ def resolved(query, resolve):
     return cached("resolve", (query.raw, repr(query)), lambda: resolve(query))
 
 
-def counts(plan, count):
-    """count(plan) — retrieval.counts — cached per plan (its entities, words, filters and dates)."""
-    return cached("counts", (repr(plan),), lambda: count(plan))
+def counts(plan, count, top=None):
+    """count(plan, top=top) — retrieval.counts — cached per plan (its entities, words, filters
+    and dates) and `top` (how many results, in which order)."""
+    return cached("counts", (repr(plan), top), lambda: count(plan, top=top))

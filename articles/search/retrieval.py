@@ -251,20 +251,25 @@ def _branch_capped(plan, branch):
     return sql, params + date_params
 
 
-def capped_sql(plan):
-    """(sql, params) of a boolean: the plan's rows were cut at a work cap (see LINK_CAP, TEXT_CAP)."""
+def capped_sql(plan, shared=None):
+    """(sql, params) of a boolean: the plan's rows were cut at a work cap (see LINK_CAP, TEXT_CAP).
+
+    `shared`: {concept index: CTE name} of the concepts' text rows (see shared_phrases)."""
     if plan.uncapped:
         return "(1 = 0)", []
+    shared = shared or {}
     if plan.concepts:
         parts, params = [], []
-        for concept in plan.concepts:
+        for index, concept in enumerate(plan.concepts):
             for branch in concept.branches:
                 if len(branch.ids) > 1:
                     sql, branch_params = _branch_capped(plan, branch)
                     parts.append(sql)
                     params.extend(branch_params)
-            if concept.phrases:
-                sql, text_params = _phrase_rows(plan, 0, concept.phrases, limit=TEXT_CAP + 1)
+            if index in shared:
+                parts.append(f"(SELECT COUNT(*) FROM {shared[index]}) > {TEXT_CAP}")
+            elif concept.phrases:
+                sql, text_params = _phrase_rows(plan, index, concept.phrases, limit=TEXT_CAP + 1)
                 parts.append(f"(SELECT COUNT(*) FROM ({sql}) over_cap) > {TEXT_CAP}")
                 params.extend(text_params)
         return ("(" + " OR ".join(parts) + ")", params) if parts else ("(1 = 0)", [])
@@ -283,10 +288,12 @@ def capped_sql(plan):
     return "(1 = 0)", []
 
 
-def hits_sql(plan, *, scored=True):
-    """(sql, params) of the result rows: (article_id, score, p), one per article."""
+def hits_sql(plan, *, scored=True, shared=None):
+    """(sql, params) of the result rows: (article_id, score, p), one per article.
+
+    `shared`: {concept index: CTE name} of the concepts' text rows (see shared_phrases)."""
     if plan.concepts:
-        return _concept_hits(plan, scored=scored)
+        return _concept_hits(plan, scored=scored, shared=shared or {})
     if plan.groups:
         return _link_hits(plan, scored=scored)
     if plan.words:
@@ -355,10 +362,11 @@ def _rejected(branches):
     return sql, params
 
 
-def _phrase_rows(plan, index, phrases, *, limit, branches=()):
+def _phrase_rows(plan, index, phrases, *, limit, branches=(), entry=False):
     """(sql, params) of rows (article_id, g, s, p, l) of public articles whose title or body
     holds any of `phrases`: the `limit` most recently indexed (None: all). An article whose
-    link to one of the `branches`' entities an editor rejected is not among them."""
+    link to one of the `branches`' entities an editor rejected is not among them. With
+    `entry`, a sixth column e: the index row's id (the newer, the higher)."""
     dates, date_params = _date_sql(plan, "a.published")
     rejected, rejected_params = _rejected(branches)
     dates += rejected
@@ -366,6 +374,7 @@ def _phrase_rows(plan, index, phrases, *, limit, branches=()):
     cap = "" if limit is None else f" LIMIT {int(limit)}"
     select = f"SELECT a.id AS article_id, {int(index)} AS g, {ranking.TEXT_ONLY} AS s, a.published AS p, 0 AS l"
     if connection.vendor == "postgresql":
+        select += ", ie.id AS e" if entry else ""
         condition, params = fulltext.phrase_condition(phrases)
         sql = (
             f"{select} FROM {fulltext.INDEX} ie JOIN {ARTICLE_TABLE} a ON a.id = CAST(ie.object_id AS bigint) "
@@ -374,6 +383,7 @@ def _phrase_rows(plan, index, phrases, *, limit, branches=()):
         )
         return f"SELECT * FROM ({sql}) phrase_rows", [*params, *date_params]
     fts = fulltext.FTS
+    select += f", {fts}.rowid AS e" if entry else ""
     sql = (
         f"{select} FROM {fts} JOIN {fulltext.INDEX} ie ON ie.id = {fts}.rowid "
         f"JOIN {ARTICLE_TABLE} a ON a.id = CAST(ie.object_id AS integer) "
@@ -383,7 +393,26 @@ def _phrase_rows(plan, index, phrases, *, limit, branches=()):
     return f"SELECT * FROM ({sql}) phrase_rows", [fulltext.fts5_query(phrases, "OR"), *date_params]
 
 
-def _concept_hits(plan, *, scored):
+def shared_phrases(plan):
+    """([CTE, ...], params, {concept index: CTE name}): each concept's text rows, the
+    TEXT_CAP + 1 most recently indexed, for one statement to read them once both as
+    result rows (the TEXT_CAP newest) and for its cap (more than TEXT_CAP). None for an
+    uncapped plan (every row is read once anyway)."""
+    ctes, params, names = [], [], {}
+    if plan.uncapped:
+        return ctes, params, names
+    for index, concept in enumerate(plan.concepts):
+        if concept.phrases:
+            sql, text_params = _phrase_rows(
+                plan, index, concept.phrases, limit=TEXT_CAP + 1, branches=concept.branches, entry=True
+            )
+            names[index] = f"text_{index}"
+            ctes.append(f"{names[index]} AS MATERIALIZED ({sql})")
+            params.extend(text_params)
+    return ctes, params, names
+
+
+def _concept_hits(plan, *, scored, shared):
     """Articles matching any concept, through its links or its names in the text; the more
     concepts matched (and the more by links) the higher (see ``ranking``)."""
     parts, params = [], []
@@ -393,7 +422,10 @@ def _concept_hits(plan, *, scored):
             sql, branch_params = _branch_sql(plan, index, branch, scored=scored)
             parts.append(f"SELECT article_id, g, s, p, 1 AS l FROM ({sql}) linked")
             params.extend(branch_params)
-        if concept.phrases:
+        if index in shared:
+            newest = f"SELECT article_id, g, s, p, l FROM {shared[index]} ORDER BY e DESC LIMIT {TEXT_CAP}"
+            parts.append(f"SELECT * FROM ({newest}) newest_text")
+        elif concept.phrases:
             sql, text_params = _phrase_rows(plan, index, concept.phrases, limit=text_limit, branches=concept.branches)
             parts.append(sql)
             params.extend(text_params)
@@ -475,17 +507,6 @@ def _article_hits(plan, *, scored):
 # --------------------------------------------------------------------------- queries
 
 
-def ranked(plan, limit, order="score DESC"):
-    """[(article id, score), ...] best first (or by date), at most `limit` (one query)."""
-    sql, params = hits_sql(plan)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT article_id, score FROM ({sql}) t ORDER BY {order}, article_id DESC LIMIT %s",
-            [*params, limit],
-        )
-        return [(article_id, float(score)) for article_id, score in cursor.fetchall()]
-
-
 @dataclass
 class Counts:
     total: int  # articles in the result (a lower bound when capped and no snapshot says more)
@@ -495,6 +516,7 @@ class Counts:
     as_of: datetime.datetime | None = None  # when precomputed counts were taken, else None (live)
     documents: int = 0  # stories in the full-text index
     holding: dict = field(default_factory=dict)  # {probe word: stories holding it, up to a common share}
+    top: list = field(default_factory=list)  # [(article id, score), ...] in the asked order (counts' `top`)
 
     @property
     def present(self):
@@ -512,8 +534,10 @@ class Counts:
         return min(1.0, math.log(self.documents / count) / full) if full > 0 else 1.0
 
 
-def counts(plan):
-    """The number of results and facet counts over all of them (one query).
+def counts(plan, top=None):
+    """The number of results and facet counts over all of them (one query); with `top`
+    (limit, order: an ORDER BY over score and p), also the first `limit` results in that
+    order (Counts.top), so that the rows are found once for the count, the facets and the page.
 
     The result rows are materialised once; each facet then looks up the links of
     those rows through the link table's (article_id) index — "article_id IN
@@ -525,8 +549,9 @@ def counts(plan):
     total is unknown — younger than SNAPSHOT_MAX_AGE. Then its counts (and total)
     are returned and the facet branches are skipped by the database (one-time test).
     """
-    hits, params = hits_sql(plan, scored=False)
-    capped, capped_params = capped_sql(plan)
+    text_ctes, text_params, shared = shared_phrases(plan)
+    hits, params = hits_sql(plan, scored=top is not None, shared=shared)
+    capped, capped_params = capped_sql(plan, shared)
     snapshot = plan.snapshot_key
     drift = (
         f"CASE WHEN total * {ranking.SNAPSHOT_DRIFT} > {ranking.SNAPSHOT_DRIFT_MIN} "
@@ -551,38 +576,49 @@ def counts(plan):
     else:
         ctes += ", counted AS MATERIALIZED (SELECT article_id, p FROM r)"
     json_text = "CAST(facets AS text)" if connection.vendor == "postgresql" else "facets"
-    parts = ["SELECT 'rows', (SELECT COUNT(*) FROM r), NULL", "SELECT 'capped', capped, NULL FROM cut"]
+    # Rows (name, value, payload, position): position orders the top rows only.
+    parts = ["SELECT 'rows', (SELECT COUNT(*) FROM r), NULL, 0", "SELECT 'capped', capped, NULL, 0 FROM cut"]
     if snapshot:
-        parts.append(f"SELECT 'snapshot', total, {json_text} FROM fresh")
-        parts.append("SELECT 'as_of', 0, CAST(built_at AS text) FROM fresh")
+        parts.append(f"SELECT 'snapshot', total, {json_text}, 0 FROM fresh")
+        parts.append("SELECT 'as_of', 0, CAST(built_at AS text), 0 FROM fresh")
     in_results = "IN (SELECT article_id FROM counted)"
     for kind in KINDS:
         parts.append(
-            f"SELECT '{kind.name}', l.{kind.column}, CAST(COUNT(*) AS text) FROM {kind.link_table} l "
+            f"SELECT '{kind.name}', l.{kind.column}, CAST(COUNT(*) AS text), 0 FROM {kind.link_table} l "
             f"WHERE l.article_id {in_results} AND {public_link_sql('l')} GROUP BY l.{kind.column}"
         )
     parts.append(
-        f"SELECT 'source', a.source_id, CAST(COUNT(*) AS text) FROM {ARTICLE_TABLE} a "
+        f"SELECT 'source', a.source_id, CAST(COUNT(*) AS text), 0 FROM {ARTICLE_TABLE} a "
         f"WHERE a.id {in_results} AND a.{PUBLISHED} GROUP BY a.source_id"
     )
     year = _year("p")
-    parts.append(f"SELECT 'year', {year}, CAST(COUNT(*) AS text) FROM counted GROUP BY {year}")
+    parts.append(f"SELECT 'year', {year}, CAST(COUNT(*) AS text), 0 FROM counted GROUP BY {year}")
     probe_params = []
     if plan.probe:
         documents = fulltext.INDEXED_DOCUMENTS_SQL
-        parts.append(f"SELECT 'documents', {documents}, NULL")
+        parts.append(f"SELECT 'documents', {documents}, NULL, 0")
         for index, word in enumerate(plan.probe):
             holding, holding_params = fulltext.documents_holding(word, documents)
-            parts.append(f"SELECT 'word', {index}, CAST({holding} AS text)")
+            parts.append(f"SELECT 'word', {index}, CAST({holding} AS text), 0")
             probe_params.extend(holding_params)
-    sql = f"WITH r AS MATERIALIZED ({hits}){ctes} " + " UNION ALL ".join(parts)
+    if top is not None:
+        limit, order = top
+        best = f"SELECT article_id, score, p FROM r ORDER BY {order}, article_id DESC LIMIT {int(limit)}"
+        parts.append(
+            f"SELECT 'top', article_id, CAST(score AS text), ROW_NUMBER() OVER (ORDER BY {order}, article_id DESC) "
+            f"FROM ({best}) best"
+        )
+    sql = "WITH " + ", ".join([*text_ctes, f"r AS MATERIALIZED ({hits})"]) + f"{ctes} " + " UNION ALL ".join(parts)
     result = Counts(total=0, facets={name: [] for name in FACET_KINDS})
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *cte_params, *probe_params])
+        cursor.execute(sql, [*text_params, *params, *cte_params, *probe_params])
         rows = cursor.fetchall()
     snapshot_total = None
-    for name, value, payload in rows:
-        if name == "rows":
+    top_rows = []
+    for name, value, payload, position in rows:
+        if name == "top":
+            top_rows.append((position, value, float(payload)))
+        elif name == "rows":
             result.rows = int(value)
         elif name == "capped":
             result.capped = bool(value)
@@ -598,6 +634,7 @@ def counts(plan):
             result.holding[plan.probe[int(value)]] = int(payload)
         elif value is not None:
             result.facets[name].append((value, int(payload)))
+    result.top = [(article_id, score) for _, article_id, score in sorted(top_rows)]
     result.total = result.rows
     if snapshot_total is not None and result.capped:
         result.total, result.capped = snapshot_total, False  # the whole set, as counted at as_of

@@ -300,8 +300,10 @@ def search(q="", *, filters=None, page=1, page_size=PAGE_SIZE, ordering="relevan
         return result
 
     # Counted first (with which left-over words some story holds): a word that is neither a
-    # name nor in any story is a typo candidate; only the final plan is ranked.
-    counts = cache.counts(plan, retrieval.counts)
+    # name nor in any story is a typo candidate. Each count brings its plan's first results
+    # (`top`), so that the plan that stands needs no statement of its own to be ranked.
+    top = (max(ranking.CANDIDATES, page * page_size), ORDERINGS[ordering])
+    counts = cache.counts(plan, retrieval.counts, top)
     absent = [word for word in plan.probe if word not in counts.present]
     if counts.total == 0 or absent:
         corrected = correct_typos(query, resolution, absent=absent)
@@ -310,23 +312,21 @@ def search(q="", *, filters=None, page=1, page_size=PAGE_SIZE, ordering="relevan
             if corrected.corrected:
                 resolution = corrected
                 plan = build_plan(resolution, filters, now=now)
-                counts = cache.counts(plan, retrieval.counts)
+                counts = cache.counts(plan, retrieval.counts, top)
     if len(plan.words) > 1 and not plan.concepts:
         # Several words and no name: each word lifts by its rarity, none excludes a story.
         weighted = words_as_concepts(plan, counts)
         if weighted is not None:
-            plan, counts = weighted, cache.counts(weighted, retrieval.counts)
+            plan, counts = weighted, cache.counts(weighted, retrieval.counts, top)
         elif counts.total == 0:
             plan = words_as_concepts(plan)
-            counts = cache.counts(plan, retrieval.counts)
+            counts = cache.counts(plan, retrieval.counts, top)
     result.count, result.count_capped, result.rows = counts.total, counts.capped, counts.rows
     result.facets_as_of = _as_of(counts.as_of)
     if page > 1 and (page - 1) * page_size >= counts.rows:
         raise PageOutOfRange(page)
 
-    limit = max(ranking.CANDIDATES, page * page_size)
-    ranked = retrieval.ranked(plan, limit, order=ORDERINGS[ordering]) if counts.total or counts.rows else []
-    order = _order(ranked, resolution, ordering, counts, words_only=bool(plan.concepts) and not resolution.groups)
+    order = _order(counts.top, resolution, ordering, counts, words_only=bool(plan.concepts) and not resolution.groups)
     page_ids = [article_id for article_id, _ in order[(page - 1) * page_size : page * page_size]]
     scores = dict(order)
     articles = {a.pk: a for a in page_articles(page_ids)}
