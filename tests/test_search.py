@@ -242,6 +242,17 @@ def test_ranking_newer_beats_older_when_links_are_equal(world):
     assert order.index(newer.slug) < order.index(older.slug)
 
 
+def test_names_matched_in_the_text_alone_rank_by_the_text_not_only_by_date(world):
+    """A name with no links (the linker left it alone, or no editor checked it yet) still
+    ranks its stories as the text uses it: in the title and often above once in passing,
+    even when the passing mention is newer. Linked stories stay above both."""
+    about = story("Semaglutide study finds benefit", "Semaglutide helped. " * 4, days_ago=600)
+    passing = story("Diabetes roundup", "A long story that names semaglutide once among many drugs.", days_ago=3)
+    linked = story("A weekly shot", "The weekly shot.", days_ago=400, links=[(world.sema, {})])
+    order = slugs(search("semaglutide", now=NOW, page_size=100))
+    assert order.index(linked.slug) < order.index(about.slug) < order.index(passing.slug)
+
+
 def test_ranking_text_rank_prefers_the_name_that_was_typed(world):
     # Each link records the name its story uses, as the linker does (both in the lead).
     brand_link, generic_link = [(world.rux, {"text": "Jakafi"})], [(world.rux, {})]

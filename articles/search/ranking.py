@@ -11,7 +11,9 @@ Stage one, in SQL over every matching link row (``retrieval``):
                   × 0.8 when the link is to a narrower condition than the one searched
     recency       = 0.8 / (1 + age in days / 365)
 
-Stage two, in Python over the best CANDIDATES of stage one: add the full-text rank
+Stage two, in Python over the best CANDIDATES of stage one: a candidate that matched
+the names in its text alone gains their full-text rank (normalised to 0–1 by the best
+such candidate, × TEXT_STRENGTH); every candidate gains the full-text rank
 of the words typed (normalised to 0–1 by the best candidate, × TEXT_WEIGHT), so an
 article that says "Jakafi" ranks above one that only says "ruxolitinib" for the query
 "Jakafi"; then syndicated copies go after every original in the window, so that
@@ -48,6 +50,10 @@ MAX_MENTIONS = 8
 # in passing names it further down ("…, the American Heart Association says").
 EARLY_MENTION = 0.3
 LEAD_CHARS = 700
+# A name matched in the text alone (no link says how the story uses it) is lifted by its text
+# rank, normalised by the best candidate's, up to what a link's strength adds for the same:
+# the name in the title, often, and early.
+TEXT_STRENGTH = IN_TITLE + PER_MENTION * MAX_MENTIONS + EARLY_MENTION
 NARROWER_WEIGHT = 0.8
 RECENCY_WEIGHT = 0.8
 HALF_LIFE_DAYS = 365.0
@@ -66,20 +72,26 @@ STRENGTH_SQL = (
 )
 
 
-def rerank(candidates, *, text_ranks, copies, weight=TEXT_WEIGHT):
+def rerank(candidates, *, lifts, copies):
     """Stage two: [(article id, score)] best first.
 
-    candidates: [(article id, stage-one score)]; text_ranks: {article id: raw text
-    rank}; copies: ids of syndicated copies, placed after the originals that match as many
-    parts of the query (the same CONCEPT_TIER and LINKED_TIER); weight: of the text rank
-    (WORDS_WEIGHT for other words typed beside names, which only lift a result).
+    candidates: [(article id, stage-one score)]; lifts: [(text_ranks, weight)], each
+    text_ranks {article id: raw text rank} normalised by its best and × weight (TEXT_WEIGHT;
+    WORDS_WEIGHT for other words typed beside names, which only lift a result); copies: ids of
+    syndicated copies, placed after the originals that match as many parts of the query (the
+    same CONCEPT_TIER and LINKED_TIER).
     """
-    best = max(text_ranks.values(), default=0.0)
+    lifts = [(ranks, weight / best) for ranks, weight in lifts if (best := max(ranks.values(), default=0.0)) > 0]
     scored = []
     for article_id, score in candidates:
         tier = score // LINKED_TIER
-        if best > 0:
-            score += weight * text_ranks.get(article_id, 0.0) / best
+        score += sum(scale * ranks.get(article_id, 0.0) for ranks, scale in lifts)
         scored.append((article_id, score, tier))
     scored.sort(key=lambda item: (-item[2], item[0] in copies, -item[1], -item[0]))
     return [(article_id, score) for article_id, score, _ in scored]
+
+
+def text_only(score):
+    """A stage-one score of a concept plan whose concepts all matched by their names in the
+    text, none by a link (its link strength is TEXT_ONLY, whatever the text says)."""
+    return score % CONCEPT_TIER < LINKED_TIER

@@ -326,7 +326,7 @@ def search(q="", *, filters=None, page=1, page_size=PAGE_SIZE, ordering="relevan
     if page > 1 and (page - 1) * page_size >= counts.rows:
         raise PageOutOfRange(page)
 
-    order = _order(counts.top, resolution, ordering, counts, words_only=bool(plan.concepts) and not resolution.groups)
+    order = _order(counts.top, resolution, plan, ordering, counts)
     page_ids = [article_id for article_id, _ in order[(page - 1) * page_size : page * page_size]]
     scores = dict(order)
     articles = {a.pk: a for a in page_articles(page_ids)}
@@ -363,27 +363,34 @@ def _as_of(value):
     return parsed
 
 
-def _order(ranked, resolution, ordering, counts, *, words_only=False):
+def _order(ranked, resolution, plan, ordering, counts):
     """Stage two on the candidate window (relevance order only); the rest as ranked.
 
     Other words typed beside the names lift a result by how rare they are in the stories
-    (``Counts.rarity``): the words most stories hold lift nothing.
+    (``Counts.rarity``): the words most stories hold lift nothing. A result that matched
+    the names in its text alone (no link says how it uses them) is lifted by the text rank
+    of those names, so that a story about the drug comes before one naming it in passing.
     """
     if ordering != "relevance":
         return ranked
     window = ranked[: ranking.CANDIDATES]
     ids = [article_id for article_id, _ in window]
     copies = find_copies(ids)
-    text_ranks = {}
-    ranks = resolution.groups or words_only  # a words-only plan as concepts: stage one has no text rank
-    words, weight = (_rank_words(resolution), ranking.TEXT_WEIGHT) if ranks else ([], 0.0)
+    lifts = []
+    words_only = bool(plan.concepts) and not resolution.groups  # no name: stage one has no text rank
+    words, weight = (_rank_words(resolution), ranking.TEXT_WEIGHT) if resolution.groups or words_only else ([], 0.0)
     if resolution.words and words:
         rarity = {word: counts.rarity(word) for word in words}
         words = [word for word in words if rarity[word] > 0]
         weight = ranking.WORDS_WEIGHT * max((rarity[word] for word in words), default=0.0)
     if words:
-        text_ranks = fulltext.rank(words, ids)
-    return ranking.rerank(window, text_ranks=text_ranks, copies=copies, weight=weight) + ranked[ranking.CANDIDATES :]
+        lifts.append((fulltext.rank(words, ids), weight))
+    if plan.concepts and not words_only:
+        unlinked = [article_id for article_id, score in window if ranking.text_only(score)]
+        names = list(dict.fromkeys(phrase for concept in plan.concepts for phrase in concept.phrases))[:12]
+        if unlinked and names:
+            lifts.append((fulltext.rank(names, unlinked), ranking.TEXT_STRENGTH))
+    return ranking.rerank(window, lifts=lifts, copies=copies) + ranked[ranking.CANDIDATES :]
 
 
 def _rank_words(resolution):
