@@ -303,6 +303,41 @@ def test_everyday_words_stay_unlinked(matcher, text):
     assert linked(matcher, text) == set()
 
 
+def mention_counts(matcher, text):
+    names = dict(Institution.objects.values_list("pk", "name"))
+    found = [names[m.entity_id] for m in matcher.match(text).mentions if m.entity_type == INSTITUTION]
+    return {name: found.count(name) for name in found}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A company's everyday-word name owning a drug the story names is the company.
+        ("Merck's boceprevir blocks the same enzyme.", {"Merck & Co.": 1}),
+        ("Both Lilly’s tirzepatide and the older shots cut weight.", {"Eli Lilly and Company": 1}),
+        # One sense per story: once the text shows the company, its other mentions are the company too.
+        (
+            "Merck is expected to report the trial this week. Merck's pill cut the risk of hospital care.",
+            {"Merck & Co.": 2},
+        ),
+        ("Lilly said demand was strong. Drugmaker Lilly raised its forecast.", {"Eli Lilly and Company": 2}),
+        # Without such a sign anywhere, the word stays a word.
+        ("Lilly, a nurse from Leeds, said the ward was full. Lilly took boceprevir.", {}),
+        ("Merck is a surname. Merck said the ward was full.", {}),
+    ],
+)
+def test_a_company_shown_once_is_the_company_throughout(db, load_vocabulary_subset, text, expected):
+    load_vocabulary_subset(
+        drugs=["Boceprevir", "Tirzepatide"], institutions=["Merck & Co.", "Eli Lilly and Company", "Merck KGaA"]
+    )
+    clear_matcher_cache()
+    try:
+        assert mention_counts(get_matcher(), text) == expected
+    finally:
+        clear_matcher_cache()
+
+
 @pytest.mark.django_db
 def test_a_journal_named_like_a_condition_is_the_journal(db, load_vocabulary_subset):
     load_vocabulary_subset(conditions=["Stroke", "Obesity"], institutions=["Stroke"])

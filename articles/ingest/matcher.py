@@ -15,7 +15,9 @@ Rules (each tested in tests/test_ingest_matcher.py):
   "goals" swallow the word and nothing inside links;
 - ambiguous institution names ("Nature", "Cell", "Columbia", "Lilly") link only in context:
   "published in Nature", "the journal Cell", "Columbia researchers", and for a company what a
-  company is or does ("drugmaker Lilly", "Apple Inc", "Merck's vaccine", "Vertex shares");
+  company is or does ("drugmaker Lilly", "Apple Inc", "Merck's vaccine", "Vertex shares"), or
+  a drug the text names that it owns ("Merck's boceprevir"); once shown in context, the name
+  links at its other places in the same text too (one sense per story);
 - an institution's name links only written as a name: capitalised when its alias is
   ("City of Hope", not "a city of hope");
 - names from the vocabulary packages that are MeSH-style inverted entry terms ("pain, back"),
@@ -641,7 +643,7 @@ class Matcher:
         """MatchResult for one text (title or body). `defined`: abbreviations the story defined
         elsewhere ({short form: Mention}, from the body's MatchResult)."""
         result = MatchResult()
-        known_institution_spans = []
+        known_institution_spans, unconfirmed = [], []
         for start, end, (_, candidates) in self.spans(text):
             if candidates == STOP:
                 continue
@@ -649,6 +651,8 @@ class Matcher:
             if self._vetoed(normalize(span), text, start, end):
                 continue
             allowed = [c for c in candidates if self._allowed(c, text, start, end, span)]
+            if not allowed:
+                unconfirmed.extend(self._awaiting_context(candidates, text, start, end, span))
             by_type = defaultdict(list)
             for candidate in allowed:
                 by_type[candidate.entity_type].append(candidate)
@@ -672,6 +676,7 @@ class Matcher:
         self._apply_drug_induced(text, result)
         self._resolve_everyday_words(text, result)
         self._apply_abbreviations(text, result, defined or {})
+        self._confirm_in_discourse(text, result, unconfirmed)
         for name, kind, start, end in find_unknown_institutions(text):
             if any(s <= start and end <= e for s, e in known_institution_spans):
                 continue  # the vocabulary knows it (or a longer name containing it)
@@ -688,6 +693,37 @@ class Matcher:
             result.new_institutions.append(NewInstitution(name, kind, start, end))
         self._drop_conditions_named_as_journals(result)
         return result
+
+    def _awaiting_context(self, candidates, text, start, end, span):
+        """Mentions of an ambiguous institution name ("Merck", "Lilly") that lacked context here
+        but are written as its name: the story may show elsewhere which sense it means."""
+        waiting = [
+            c
+            for c in candidates
+            if c.needs_context and self._allowed(dataclasses.replace(c, needs_context=False), text, start, end, span)
+        ]
+        if len({c.entity_id for c in waiting}) != 1:
+            return []  # none, or a name several institutions share: do not guess
+        return [Mention(INSTITUTION, waiting[0].entity_id, start, end, span, waiting[0])]
+
+    @staticmethod
+    def _confirm_in_discourse(text, result, unconfirmed):
+        """One sense per story: an ambiguous company name that owns a drug the text names
+        ("Merck's boceprevir") is the company, and once the text shows an institution in
+        context, its other mentions there are that institution too ("Merck is expected to ...")."""
+        if not unconfirmed:
+            return
+        drug_starts = {m.start for m in result.mentions if m.entity_type == DRUG}
+        shown = {m.entity_id for m in result.mentions if m.entity_type == INSTITUTION and m.candidate.needs_context}
+        for mention in unconfirmed:
+            owner = _POSSESSIVE_AFTER.match(text, mention.end)
+            if mention.candidate.kind == InstitutionKind.COMPANY and owner and owner.end() in drug_starts:
+                shown.add(mention.entity_id)
+        taken = [(m.start, m.end) for m in result.mentions]
+        result.mentions.extend(
+            m for m in unconfirmed if m.entity_id in shown and not any(s < m.end and m.start < e for s, e in taken)
+        )
+        result.mentions.sort(key=lambda m: m.start)
 
     @staticmethod
     def _drop_conditions_named_as_journals(result):
@@ -842,6 +878,10 @@ class Matcher:
             return False  # "methicillin-resistant", "a guaiac test": an organism or a test, not the drug
         goods = span.lower().startswith("seizure") and _GOODS_AFTER.match(text[end:])  # "seizure of cocaine"
         return not (candidate.entity_type == CONDITION and goods)
+
+
+# "Merck's boceprevir": a possessive, then (where the next word starts) what the name owns.
+_POSSESSIVE_AFTER = re.compile(r"['’]s?\s+")
 
 
 # A drug's name followed by these names something else: a resistant organism or a lab test.
