@@ -6,8 +6,9 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
-from articles.ingest import dedupe, evidence
+from articles.ingest import dedupe, evidence, pipeline
 from articles.ingest.extract import read_pasted, read_upload
 from articles.ingest.matcher import clear_matcher_cache
 from articles.ingest.pipeline import import_records
@@ -328,3 +329,33 @@ def test_bench_ingest_prints_throughput_and_cleans_up():
     runs = re.findall(r"Run \d: ([\d,]+) articles/s \([\d.]+s; 6 imported, 0 failed", text)
     assert len(runs) == 2 and all(int(rate.replace(",", "")) > 0 for rate in runs), text
     assert "best" in text and not Article.objects.filter(source_url__startswith="https://bench.example/").exists()
+
+
+def _planner_rows(table):
+    """The row count the database's planner statistics hold for `table` (None: none yet)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if cursor.fetchone() is None:
+                return None
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [table])
+        row = cursor.fetchone()
+    return None if row is None else int(float(str(row[0]).split()[0]))
+
+
+def test_a_large_import_refreshes_the_planner_statistics(tmp_path, monkeypatch):
+    """After a large import the planner knows the articles are there (not an empty table to
+    loop over); a small one leaves it to autovacuum."""
+    stories = [STORY, OTHER, STORY.replace("Researchers", "Doctors")]
+    records = [
+        {"title": f"Story {n}", "body": body, "url": f"https://a.example/{n}", "source": f"Outlet {n}"}
+        for n, body in enumerate(stories)
+    ]
+    monkeypatch.setattr(pipeline, "ANALYZE_AFTER", 4)
+    assert run(write_jsonl(tmp_path / "two.jsonl", records[:2]))[0] == 0
+    assert _planner_rows("articles_article") != Article.objects.count() == 2
+    monkeypatch.setattr(pipeline, "ANALYZE_AFTER", 1)
+    assert run(write_jsonl(tmp_path / "one.jsonl", records[2:]))[0] == 0
+    assert _planner_rows("articles_article") == Article.objects.count() == 3
