@@ -29,13 +29,13 @@ pytestmark = [
 # matches differently, hence small differences between them.
 FLOORS = {
     "generic": {"recall": 0.97, "mrr": 1.0, "ndcg": 0.96},
-    "brand": {"recall": 1.0, "mrr": 0.94, "ndcg": 0.94},
+    "brand": {"recall": 1.0, "mrr": 1.0, "ndcg": 0.98},
     "lay": {"recall": 0.88, "mrr": 0.97, "ndcg": 0.86},
-    "typo": {"recall": 0.94, "mrr": 0.94, "ndcg": 0.93},
-    "drug_condition": {"recall": 0.64, "mrr": 0.72, "ndcg": 0.62},
+    "typo": {"recall": 0.96, "mrr": 0.96, "ndcg": 0.96},
+    "drug_condition": {"recall": 0.92, "mrr": 0.93, "ndcg": 0.88},
     "filler": {"recall": 0.80, "mrr": 1.0, "ndcg": 0.81},
-    "class": {"recall": 0.17, "mrr": 0.31, "ndcg": 0.17},
-    "institution": {"recall": 0.84, "mrr": 0.95, "ndcg": 0.82},
+    "class": {"recall": 0.79, "mrr": 0.90, "ndcg": 0.79},
+    "institution": {"recall": 0.86, "mrr": 0.95, "ndcg": 0.82},
 }
 # Queries with a relevant story that come back empty: 25 on SQLite, 23 on PostgreSQL in the blind
 # run; none on either since typos are corrected towards the words stories use too.
