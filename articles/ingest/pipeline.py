@@ -1038,6 +1038,7 @@ def import_records(
 # empty (say, just after the first import) is planned as a loop over every article (seconds
 # instead of milliseconds on PostgreSQL).
 ANALYZE_AFTER = 500
+SQLITE_ANALYSIS_LIMIT = 2000  # rows read per index (PRAGMA analysis_limit)
 
 
 def refresh_planner_statistics():
@@ -1046,6 +1047,10 @@ def refresh_planner_statistics():
 
     tables = [Article._meta.db_table, INDEX, *(model._meta.db_table for model in LINK_MODEL.values())]
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # SQLite reads every row of a table and its indexes unless told to sample, as
+            # PostgreSQL does: a bounded cost however large the database.
+            cursor.execute(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
         for table in tables:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
