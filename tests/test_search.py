@@ -251,6 +251,10 @@ def test_names_matched_in_the_text_alone_rank_by_the_text_not_only_by_date(world
     linked = story("A weekly shot", "The weekly shot.", days_ago=400, links=[(world.sema, {})])
     order = slugs(search("semaglutide", now=NOW, page_size=100))
     assert order.index(linked.slug) < order.index(about.slug) < order.index(passing.slug)
+    # The count statement says which of its first results matched by their text alone.
+    found = retrieval.counts(build_plan(resolve(parse("semaglutide")), now=NOW), top=(100, "score DESC"))
+    assert {about.pk, passing.pk} <= found.unlinked and linked.pk not in found.unlinked
+    assert found.unlinked <= {article_id for article_id, _ in found.top}
 
 
 def test_ranking_text_rank_prefers_the_name_that_was_typed(world):

@@ -89,9 +89,3 @@ def rerank(candidates, *, lifts, copies):
         scored.append((article_id, score, tier))
     scored.sort(key=lambda item: (-item[2], item[0] in copies, -item[1], -item[0]))
     return [(article_id, score) for article_id, score, _ in scored]
-
-
-def text_only(score):
-    """A stage-one score of a concept plan whose concepts all matched by their names in the
-    text, none by a link (its link strength is TEXT_ONLY, whatever the text says)."""
-    return score % CONCEPT_TIER < LINKED_TIER

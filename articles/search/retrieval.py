@@ -444,7 +444,7 @@ def _concept_hits(plan, *, scored, shared):
     else:
         score, recency_params = "0", []
     sql = (
-        f"SELECT article_id, {score} AS score, MAX(p) AS p FROM ({per_concept}) concepts "
+        f"SELECT article_id, {score} AS score, MAX(p) AS p, SUM(l) AS linked FROM ({per_concept}) concepts "
         f"WHERE 1 = 1{filters} GROUP BY article_id"
     )
     return sql, [*recency_params, *params, *filter_params]
@@ -517,6 +517,7 @@ class Counts:
     documents: int = 0  # stories in the full-text index
     holding: dict = field(default_factory=dict)  # {probe word: stories holding it, up to a common share}
     top: list = field(default_factory=list)  # [(article id, score), ...] in the asked order (counts' `top`)
+    unlinked: set = field(default_factory=set)  # ids in `top` that matched a concept plan by text alone
 
     @property
     def present(self):
@@ -603,11 +604,13 @@ def counts(plan, top=None):
             probe_params.extend(holding_params)
     if top is not None:
         limit, order = top
-        best = f"SELECT article_id, score, p FROM r ORDER BY {order}, article_id DESC LIMIT {int(limit)}"
+        ctes += f", best AS MATERIALIZED (SELECT * FROM r ORDER BY {order}, article_id DESC LIMIT {int(limit)})"
         parts.append(
             f"SELECT 'top', article_id, CAST(score AS text), ROW_NUMBER() OVER (ORDER BY {order}, article_id DESC) "
-            f"FROM ({best}) best"
+            "FROM best"
         )
+        if plan.concepts:  # the results matched by names in their text alone, no link
+            parts.append("SELECT 'unlinked', article_id, NULL, 0 FROM best WHERE linked = 0")
     sql = "WITH " + ", ".join([*text_ctes, f"r AS MATERIALIZED ({hits})"]) + f"{ctes} " + " UNION ALL ".join(parts)
     result = Counts(total=0, facets={name: [] for name in FACET_KINDS})
     with connection.cursor() as cursor:
@@ -618,6 +621,8 @@ def counts(plan, top=None):
     for name, value, payload, position in rows:
         if name == "top":
             top_rows.append((position, value, float(payload)))
+        elif name == "unlinked":
+            result.unlinked.add(value)
         elif name == "rows":
             result.rows = int(value)
         elif name == "capped":

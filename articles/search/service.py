@@ -386,7 +386,7 @@ def _order(ranked, resolution, plan, ordering, counts):
     if words:
         lifts.append((fulltext.rank(words, ids), weight))
     if plan.concepts and not words_only:
-        unlinked = [article_id for article_id, score in window if ranking.text_only(score)]
+        unlinked = [article_id for article_id in ids if article_id in counts.unlinked]
         names = list(dict.fromkeys(phrase for concept in plan.concepts for phrase in concept.phrases))[:12]
         if unlinked and names:
             lifts.append((fulltext.rank(names, unlinked), ranking.TEXT_STRENGTH))
