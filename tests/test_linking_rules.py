@@ -320,6 +320,25 @@ def test_of_variants():
     assert forms.of_variants("sudden hearing loss") == []  # two words only
 
 
+def test_verb_variants_of_a_loss_or_a_trouble_with_a_body_function():
+    assert forms.verb_variants("weight loss") == ["lose weight", "losing weight"]
+    assert {"trouble sleeping", "difficulty sleeping"} <= set(forms.verb_variants("sleep problems"))
+    assert "trouble breathing" in forms.verb_variants("breathing disorders")
+    assert forms.verb_variants("ambiguous loss") == []  # not something a body loses
+    assert forms.verb_variants("tooth loss") == []  # "lose tooth" is not how anyone writes it
+    assert forms.verb_variants("hoarding disorder") == []  # a gerund that is not a body function
+    assert forms.verb_variants("sensorineural hearing loss") == []  # two words only
+
+
+def test_verb_forms_go_to_the_entry_whose_name_they_come_from():
+    specs = {"sleep": _spec("sleep", "sleep wake disorders", "sleep problems"), "wl": _spec("wl", "weight loss")}
+    specs["other"] = _spec("other", "insomnia", "trouble sleeping")  # owned already: not taken
+    forms.add_condition_forms(specs)
+    assert {"problems sleeping", "difficulty sleeping"} <= set(specs["sleep"].aliases)
+    assert "trouble sleeping" not in specs["sleep"].aliases
+    assert {"lose weight", "losing weight"} <= set(specs["wl"].aliases)
+
+
 def test_organ_variants_of_necrosis_and_ulcers():
     assert forms.organ_variants("kidney papillary necrosis") == ["renal papillary necrosis"]
     assert forms.organ_variants("stomach ulcer") == ["gastric ulcer"]

@@ -90,6 +90,17 @@ FUNCTIONS = {
     "language": "language", "voice": "voice", "taste": "taste", "olfaction": "olfactory", "motor": "motor",
     "cognition": "cognitive", "sensation": "sensory",
 }  # fmt: skip
+# "<function> problems" is also "trouble <doing it>": the gerund of each function.
+GERUNDS = {
+    "sleep": "sleeping", "speech": "speaking", "vision": "seeing", "memory": "remembering",
+    "urination": "urinating", "concentration": "concentrating", "breath": "breathing",
+    "breathing": "breathing", "swallowing": "swallowing", "hearing": "hearing", "eating": "eating",
+    "walking": "walking", "reading": "reading", "learning": "learning",
+}  # fmt: skip
+# "<X> loss" is also "lose X", "losing X", for what a body loses.
+LOSABLE = frozenset(["weight", "hair", "memory", "sight", "vision", "bone", "muscle", "blood", "smell", "taste"])
+TROUBLE_HEADS = frozenset(["problems", "problem", "difficulty", "difficulties", "disorders", "disorder"])
+TROUBLE_WORDS = ("trouble", "difficulty", "problems", "difficulties")
 IMPAIRMENT_FORMS = ("{} impairment", "{} impairments", "impaired {}", "{} deficit", "{} deficits")
 DAMAGE_WORDS = ("damage", "injury", "dysfunction", "impairment", "toxicity", "problems")
 TOXICITY_WORDS = ("toxicity",)
@@ -162,6 +173,21 @@ def of_variants(normalized):
     return []
 
 
+def verb_variants(normalized):
+    """The verb phrases news writes for a loss or a trouble with a function: 'weight loss' ->
+    ['lose weight', 'losing weight']; 'sleep problems' -> ['trouble sleeping', 'difficulty
+    sleeping', …]; two-word names only (a function of ``GERUNDS``, or one already a gerund)."""
+    words = normalized.split(" ")
+    if len(words) != 2:
+        return []
+    first, last = words
+    if last == "loss" and first in LOSABLE:
+        return [f"lose {first}", f"losing {first}"]
+    if last in TROUBLE_HEADS and first in GERUNDS:
+        return [f"{trouble} {GERUNDS[first]}" for trouble in TROUBLE_WORDS]
+    return []
+
+
 def closed_compound_variant(normalized):
     """'non small cell lung cancer' -> 'nonsmall cell lung cancer' (the hyphen of "non-" left out)."""
     return re.sub(r"\bnon (?=[a-z]{3,})", "non", normalized) if " non " in f" {normalized} " else ""
@@ -221,6 +247,7 @@ def add_condition_forms(specs):
                 closed_compound_variant(normalized),
                 *organ_variants(normalized),
                 *of_variants(normalized),
+                *verb_variants(normalized),
             )
             for variant in variants:
                 add(spec, variant, alias)
