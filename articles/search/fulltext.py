@@ -67,13 +67,18 @@ def phrase_condition(phrases):
 INDEXED_DOCUMENTS_SQL = f"(SELECT COUNT(*) FROM {INDEX})"
 
 
+def _tsquery(text):
+    """PostgreSQL: the tsquery of a word, or of a phrase (its words in that order)."""
+    return "phraseto_tsquery(%s)" if " " in text else "plainto_tsquery(%s)"
+
+
 def documents_holding(word, documents):
-    """(sql, params) of a scalar: how many indexed titles or bodies hold `word`, counted only
-    up to a share `ranking.COMMON_SHARE` of `documents` (a SQL expression: the whole index),
-    plus one, so that the count stays cheap for a word most stories hold."""
+    """(sql, params) of a scalar: how many indexed titles or bodies hold `word` (or a phrase),
+    counted only up to a share `ranking.COMMON_SHARE` of `documents` (a SQL expression: the
+    whole index), plus one, so that the count stays cheap for a word most stories hold."""
     cap = f"CAST({documents} * {COMMON_SHARE} AS INTEGER) + 1"
     if _is_postgres():
-        holds = "ie.title @@ plainto_tsquery(%s) OR ie.body @@ plainto_tsquery(%s)"
+        holds = f"ie.title @@ {_tsquery(word)} OR ie.body @@ {_tsquery(word)}"
         sql = f"(SELECT COUNT(*) FROM (SELECT 1 FROM {INDEX} ie WHERE {holds} LIMIT {cap}) holding)"
         return sql, [word, word]
     sql = f"(SELECT COUNT(*) FROM (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s LIMIT {cap}) holding)"
@@ -99,7 +104,7 @@ def matching_ids(words):
 def rank_expression(words):
     """(sql, params) of a text-rank column over `ie` (PostgreSQL) or the FTS5 row (SQLite)."""
     if _is_postgres():
-        query = " || ".join(["plainto_tsquery(%s)"] * len(words))
+        query = " || ".join(_tsquery(word) for word in words)
         return f"(ts_rank(ie.title, {query}) * ie.title_norm + ts_rank(ie.body, {query}))", [*words, *words]
     # FTS5 columns are (autocomplete, body, title); bm25 is lower for better matches.
     return f"(-bm25({FTS}, 0.0, 1.0, 4.0))", []
@@ -177,12 +182,18 @@ def _rank_texts(words, texts):
     """{id: rank} of (title, body) texts for any of the normalised `words`, 0 without any.
 
     A word counts where the text, normalised as aliases and queries are
-    (``articles.text.normalize``), holds it as a whole word.
+    (``articles.text.normalize``), holds it as a whole word; a phrase where it holds its words
+    in that order.
     """
+    phrases = [tuple(word.split()) for word in words]
 
     def counts(text):
         tokens = normalize(text).split()
-        return sum(tokens.count(word) for word in words), len(tokens)
+        hits = 0
+        for phrase in phrases:
+            size = len(phrase)
+            hits += sum(1 for i in range(len(tokens) - size + 1) if tuple(tokens[i : i + size]) == phrase)
+        return hits, len(tokens)
 
     measured = {pk: (counts(title), counts(body)) for pk, (title, body) in texts.items()}
     average = sum(length for _, (_, length) in measured.values()) / max(len(measured), 1)
