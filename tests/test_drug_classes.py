@@ -160,6 +160,29 @@ def small_vocabulary(db):
     return lower, other
 
 
+def test_a_drugs_or_medications_name_is_also_written_meds(tmp_path, shipped):
+    pressure = shipped[classes.class_key("Antihypertensives")].aliases
+    assert pressure["blood pressure meds"].kind == AliasKind.LAY and "blood pressure med" in pressure
+    own = shipped[classes.class_key("Antidiabetic drugs")].aliases["antidiabetic meds"]
+    assert own.kind == AliasKind.SYNONYM  # a class has one name
+    path = write(
+        tmp_path,
+        """
+        [[class]]
+        name = "Heart pills"
+        ambiguous = ["heart drugs"]
+        abbreviations = ["HP drugs"]
+
+        [[class]]
+        name = "Other pills"
+        aliases = ["heart medications"]
+        """,
+    )
+    heart, other = classes.read_classes(path).values()
+    assert heart.aliases["heart meds"].is_ambiguous and "hp meds" not in heart.aliases
+    assert "heart meds" not in other.aliases  # one class per name
+
+
 def test_loading_creates_classes_aliases_parents_and_members(tmp_path, small_vocabulary):
     lower, other = small_vocabulary
     report = classes.load_classes(classes.read_classes(write(tmp_path, SMALL)))

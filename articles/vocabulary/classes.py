@@ -95,9 +95,31 @@ def read_classes(path=None):
                 if earlier != list_name:
                     raise VocabularyError(f"{where}: {text!r} is listed in both {earlier} and {list_name}.")
                 spec.add_alias(text, origin=Origin.SUPPLEMENT, **flags)
+    _add_short_forms(specs)
     _check_aliases(specs, path)
     _check_parents(specs, path)
     return specs
+
+
+# "blood pressure drugs" is also "blood pressure meds", as readers and headlines write it.
+SHORT_FORMS = {"drugs": "meds", "medications": "meds", "medicines": "meds", "drug": "med", "medication": "med"}
+
+
+def _add_short_forms(specs):
+    """Add 'X meds' for each 'X drugs' / 'X medications' name (same kind and flags), unless
+    another class has that name."""
+    taken = {normalized for spec in specs.values() for normalized in spec.aliases}
+    for spec in specs.values():
+        for alias in list(spec.aliases.values()):
+            words = alias.text.split()
+            if len(words) < 2 or alias.match_case or words[-1].casefold() not in SHORT_FORMS:
+                continue
+            text = " ".join([*words[:-1], SHORT_FORMS[words[-1].casefold()]])
+            if normalize(text) in taken and normalize(text) not in spec.aliases:
+                continue
+            taken.add(normalize(text))
+            kind = AliasKind.SYNONYM if alias.kind == AliasKind.NAME else alias.kind
+            spec.add_alias(text, kind=kind, is_ambiguous=alias.is_ambiguous, origin=alias.origin)
 
 
 def _check_aliases(specs, path):
