@@ -200,6 +200,20 @@ def test_a_story_saying_the_name_without_the_link_is_found_below_linked_ones(wor
     assert "matches the words “heart attack”" in hit.why.lower() and "mentions" not in hit.why
 
 
+def test_a_words_only_query_matches_its_rare_words_and_its_common_ones_only_lift(world):
+    """ "really" and "work" are in a fair share of the stories (not most), "quokka" in two: the
+    story about quokkas comes before one naming them in passing beside "really" and "work",
+    and stories holding only the common words are not results at all."""
+    about = story("Quokka care", "Quokka keepers met. Quokka numbers rose.", days_ago=40)
+    passing = story("Zoo notes", "The zoo reopened. " * 8 + "It really was seen at work: a quokka.", days_ago=1)
+    others = retrieval.Article.objects.count()
+    for number in range(others // 3 + 2):
+        story(f"Notes {number}", "Does the plan really work at work?", days_ago=2)
+    result = search("does quokka really work", now=NOW)
+    order = slugs(result)
+    assert order[:2] == [about.slug, passing.slug] and result.count == 2
+
+
 def test_words_only_query_falls_back_to_stories_holding_some_words(world):
     result = search("zelvitra pharmacies quasar", now=NOW)
     assert slugs(result) == [world.zelvitra_story.slug]

@@ -38,6 +38,10 @@ WORDS_WEIGHT = 3.0  # other words typed beside names ("ruxolitinib vitiligo"): a
 # rarity, in full when at most one story in RARE_RATIO holds it (``retrieval.Counts.rarity``).
 COMMON_SHARE = 0.5
 RARE_RATIO = 100.0
+# A words-only query ("does acupuncture really work") matches its rare words (rarity at least
+# this) when it has any; its other words only lift the rank, so that a story holding "really"
+# and "work" beside "acupuncture" in passing does not come before one about acupuncture.
+STRONG_RARITY = 0.5
 
 CANDIDATES = 200  # best stage-one rows re-ranked in stage two
 

@@ -252,17 +252,20 @@ def words_as_concepts(plan, counts=None):
     With the plan's `counts` (how many stories hold each word), each word weighs by its
     rarity (``Counts.rarity``): a story holding the rare words of "best way to quit smoking"
     comes before one holding only the common ones, and a word most stories hold is left out
-    (it would match nearly everything); one no story holds stays, to say it is missing. None
-    when no word some story holds is left.
+    (it would match nearly everything); one no story holds stays, to say it is missing. When
+    some words are rare (``ranking.STRONG_RARITY``), only they are concepts: the others lift
+    the rank in ``_order`` and pull in no story. None when no word some story holds is left.
     """
     if counts is None:
         concepts = [retrieval.Concept(word, [], [word]) for word in plan.words]
     else:
         weights = {word: counts.rarity(word) for word in plan.words}
+        # Where some words are rare, only they are matched; the others only lift the rank.
+        floor = ranking.STRONG_RARITY if max(weights.values(), default=0.0) >= ranking.STRONG_RARITY else 0.0
         concepts = [
             retrieval.Concept(word, [], [word], weights[word])
             for word in plan.words
-            if weights[word] > 0 or not counts.holding.get(word)
+            if (weights[word] > 0 and weights[word] >= floor) or not counts.holding.get(word)
         ]
         if not any(concept.weight > 0 for concept in concepts):
             return None
