@@ -174,22 +174,6 @@ def test_a_word_most_stories_hold_lifts_nothing_and_a_rare_word_lifts(world):
     assert slugs(search("quokka heart attack", now=NOW))[0] == weak.slug
 
 
-def test_two_words_typed_side_by_side_lift_the_stories_writing_them_side_by_side(world):
-    """The same words, as often, in equally linked stories of the same day: the story that
-    writes "blood test" as typed comes first (it is the older row, so no tie-break helps it)."""
-    link = [(world.mi, {"status": LinkStatus.SUGGESTED, "confidence": 0.5, "in_title": False, "mention_count": 1})]
-    side = story("After the attack", "The blood test came after the heart attack.", days_ago=5, links=link)
-    apart = story("After the attack", "The test of blood came after heart attack.", days_ago=5, links=link)
-    resolution = resolve(parse("fast blood test for heart attack"))
-    assert resolution.phrases == ["fast blood", "blood test"] and resolution.words == ["fast", "blood", "test"]
-    assert resolve(parse("test for blood")).phrases == []  # a word between: not side by side
-    order = slugs(search("blood test heart attack", now=NOW))
-    assert order.index(side.slug) < order.index(apart.slug)
-    # Typed the other way round, no story writes the pair: the newer row comes first, as on a tie.
-    order = slugs(search("test blood heart attack", now=NOW))
-    assert order.index(apart.slug) < order.index(side.slug)
-
-
 def test_a_story_saying_the_name_without_the_link_is_found_below_linked_ones(world):
     unlinked = story("Care after a heart attack", "After a heart attack, rehab helps.", days_ago=1)
     result = search("heart attack", now=NOW)

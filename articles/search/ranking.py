@@ -16,10 +16,9 @@ the names in its text alone gains their full-text rank (normalised to 0–1 by t
 such candidate, × TEXT_STRENGTH); every candidate gains the full-text rank
 of the words typed (normalised to 0–1 by the best candidate, × TEXT_WEIGHT), so an
 article that says "Jakafi" ranks above one that only says "ruxolitinib" for the query
-"Jakafi"; two of the other words typed side by side ("blood test") lift the stories that
-write them side by side, by the pair's rarity × WORDS_WEIGHT; then syndicated copies go
-after every original in the window, so that copies of one story do not crowd out other
-stories (the copy is still found, and counted, just below). Pages past the window keep the stage-one order.
+"Jakafi"; then syndicated copies go after every original in the window, so that copies of
+one story do not crowd out other stories (the copy is still found, and counted, just below).
+Pages past the window keep the stage-one order.
 
 For word-only queries stage one is the normalised text rank × TEXT_WEIGHT + recency.
 """

@@ -82,7 +82,6 @@ class Group:
 class Resolution:
     groups: list
     words: list  # normalised words searched as full text
-    phrases: list = field(default_factory=list)  # two of those words side by side as typed ("blood test")
     suggestion: str | None = None  # the query with typos corrected
     corrected: bool = False  # the results use that correction
 
@@ -236,20 +235,13 @@ def correct_typos(query, resolution, absent=None):
 
 
 def _resolution(query, groups, covered, replaced=None):
-    """The Resolution: the groups, and the other words (`replaced`: {token index: word} corrected)
-    and their pairs typed side by side."""
-    words, phrases, previous = [], [], None
+    """The Resolution: the groups, and the other words (`replaced`: {token index: word} corrected)."""
+    words = []
     for i, token in enumerate(query.tokens):
         token = (replaced or {}).get(i, token)
-        if i in covered or not is_word(token):
-            previous = None
-            continue
-        if token not in words:
+        if i not in covered and is_word(token) and token not in words:
             words.append(token)
-        if previous is not None and f"{previous} {token}" not in phrases:
-            phrases.append(f"{previous} {token}")
-        previous = token
-    return Resolution(groups=groups, words=words, phrases=phrases)
+    return Resolution(groups=groups, words=words)
 
 
 def _segment(query, grams, by_text):

@@ -206,7 +206,7 @@ def build_plan(resolution, filters=None, *, now=None):
     narrower = retrieval.narrower_conditions(conditions) if conditions else {}
     classes = {m.entity.id for g in resolution.groups for m in g.matches if m.entity.kind == DRUG_CLASS.name}
     members = retrieval.class_members(classes) if classes else {}
-    plan = retrieval.Plan(now=now, probe=[*resolution.words, *resolution.phrases])
+    plan = retrieval.Plan(now=now, probe=list(resolution.words))
     for group in resolution.groups:
         group.narrower = {m.entity.id: narrower.get(m.entity.id, []) for m in group.entities_matches("condition")}
         group.members = {m.entity.id: members.get(m.entity.id, []) for m in group.entities_matches(DRUG_CLASS.name)}
@@ -307,7 +307,7 @@ def search(q="", *, filters=None, page=1, page_size=PAGE_SIZE, ordering="relevan
     # (`top`), so that the plan that stands needs no statement of its own to be ranked.
     top = (max(ranking.CANDIDATES, page * page_size), ORDERINGS[ordering])
     counts = cache.counts(plan, retrieval.counts, top)
-    absent = [word for word in resolution.words if word in plan.probe and word not in counts.present]
+    absent = [word for word in plan.probe if word not in counts.present]
     if counts.total == 0 or absent:
         corrected = correct_typos(query, resolution, absent=absent)
         if corrected is not None:
@@ -388,26 +388,12 @@ def _order(ranked, resolution, plan, ordering, counts):
         weight = ranking.WORDS_WEIGHT * max((rarity[word] for word in words), default=0.0)
     if words:
         lifts.append((fulltext.rank(words, ids), weight))
-    phrases = _rank_phrases(resolution, counts)
-    if phrases:
-        lifts.append((fulltext.rank(phrases, ids), ranking.WORDS_WEIGHT * max(map(counts.rarity, phrases))))
     if plan.concepts and not words_only:
         unlinked = [article_id for article_id in ids if article_id in counts.unlinked]
         names = list(dict.fromkeys(phrase for concept in plan.concepts for phrase in concept.phrases))[:12]
         if unlinked and names:
             lifts.append((fulltext.rank(names, unlinked), ranking.TEXT_STRENGTH))
     return ranking.rerank(window, lifts=lifts, copies=copies) + ranked[ranking.CANDIDATES :]
-
-
-def _rank_phrases(resolution, counts):
-    """Two words typed side by side ("blood test") that stories also write side by side, each
-    word telling stories apart (none that most stories hold, "new blood"): a story holding
-    the phrase is lifted by its rarity, beside the lift of the words themselves."""
-    return [
-        phrase
-        for phrase in resolution.phrases[:MAX_PHRASES]
-        if counts.rarity(phrase) > 0 and all(counts.rarity(word) > 0 for word in phrase.split())
-    ]
 
 
 def _rank_words(resolution):
