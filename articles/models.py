@@ -763,6 +763,13 @@ class Article(index.Indexed, models.Model):
             models.Index(fields=["status", "-published"], name="article_status_published_idx"),
             models.Index(fields=["content_hash"], name="article_content_hash_idx"),
             models.Index(fields=["source", "-published"], name="article_source_published_idx"),
+            # The syndicated copies among a page of results (rows.copies): a few per cent of the
+            # stories, so that PostgreSQL probes this small index rather than walking every copy.
+            models.Index(
+                fields=["id"],
+                condition=Q(status=ArticleStatus.PUBLISHED) & Q(canonical__isnull=False),
+                name="article_copy_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -903,6 +910,14 @@ def _link_meta(entity, short):
             "indexes": [
                 models.Index(fields=[entity, "-published"], name=f"link_{short}_entity_pub_idx"),
                 models.Index(fields=["status", "-confidence"], name=f"link_{short}_status_idx"),
+                # The few links an editor rejected, per entity: search leaves their articles out
+                # of the entity's text matches with one small read (a hash anti-join) rather than
+                # a probe of the unique index per matching article.
+                models.Index(
+                    fields=[entity, "article"],
+                    condition=Q(status=LinkStatus.REJECTED),
+                    name=f"link_{short}_rejected_idx",
+                ),
             ],
         },
     )

@@ -74,6 +74,9 @@ DATABASE_VENDOR = "postgresql" if "postgresql" in DATABASES["default"]["ENGINE"]
 # DB_BUSY_TIMEOUT seconds for another writer's lock.
 DATABASE_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)
 DATABASE_STATEMENT_TIMEOUT = env_int("DB_STATEMENT_TIMEOUT", 20)
+# PostgreSQL parallel workers per statement of a web request (newsbase.serving; commands keep
+# the server's setting).
+DATABASE_PARALLEL_WORKERS = env_int("DB_PARALLEL_WORKERS", 0, unit="workers")
 DATABASE_BUSY_TIMEOUT = env_int("DB_BUSY_TIMEOUT", 10)
 if DATABASE_VENDOR == "sqlite":
     # WAL lets the demo server read while a command writes. IMMEDIATE: a transaction takes

@@ -5,6 +5,8 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from articles.bench import corpus
 from articles.models import Article, ArticleDrug, FacetSnapshot
@@ -63,7 +65,11 @@ def test_corpus_has_zipf_like_links_dates_and_index_rows(vocabulary):
 
 
 def test_bench_prints_percentiles_for_every_operation_and_cleans_up(vocabulary):
-    output = run_bench(articles=300, repeat=4)
+    with CaptureQueriesContext(connection) as captured:
+        output = run_bench(articles=300, repeat=4)
+    if connection.vendor == "postgresql":  # timed as the site runs them: no parallel workers
+        sets = [q["sql"] for q in captured if "max_parallel_workers_per_gather" in q["sql"]]
+        assert sets == ["SET max_parallel_workers_per_gather = 0", "RESET max_parallel_workers_per_gather"]
     for name in OPERATIONS:
         line = next(line for line in output.splitlines() if line.startswith(name))
         numbers = re.findall(r"\d+\.\d+", line)

@@ -46,6 +46,20 @@ def test_statement_timeout_bounds_the_site_not_the_commands():
     assert "statement_timeout" not in command.stdout, command.stdout
 
 
+def test_the_site_plans_statements_without_parallel_workers_and_commands_keep_them():
+    """A web request's short statements start no parallel workers (DB_PARALLEL_WORKERS, default
+    0); the facet refresh and other commands keep the server's setting."""
+    pg = {"SECRET_KEY": "x", "DATABASE_URL": "postgres://u@db.example:5432/news"}
+    options = "from django.db import connection; print(connection.settings_dict['OPTIONS']['options'])"
+    served = run_settings(pg, f"import newsbase.wsgi; {options}")
+    assert "-c max_parallel_workers_per_gather=0" in served.stdout, served.stderr
+    tuned = run_settings({**pg, "DB_PARALLEL_WORKERS": "2"}, f"import newsbase.asgi; {options}")
+    assert "-c max_parallel_workers_per_gather=2" in tuned.stdout, tuned.stderr
+    assert "max_parallel" not in run_settings(pg, options).stdout
+    bad = run_settings({**pg, "DB_PARALLEL_WORKERS": "many"}, options)
+    assert bad.returncode != 0 and "DB_PARALLEL_WORKERS must be a whole number of workers" in bad.stderr
+
+
 @pytest.mark.django_db
 def test_postgresql_applies_the_statement_timeout_to_the_site():
     """Not only in the settings: the server itself reports the limit on a served connection."""
@@ -61,6 +75,9 @@ def test_postgresql_applies_the_statement_timeout_to_the_site():
 
     served = run_settings({"SECRET_KEY": "x", "DATABASE_URL": os.environ["DATABASE_URL"]}, code)
     assert served.stdout.strip() == "20s", served.stderr
+    workers = code.replace("statement_timeout", "max_parallel_workers_per_gather")
+    served = run_settings({"SECRET_KEY": "x", "DATABASE_URL": os.environ["DATABASE_URL"]}, workers)
+    assert served.stdout.strip() == "0", served.stderr
 
 
 def test_gunicorn_config_bounds_requests():

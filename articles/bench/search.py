@@ -17,6 +17,7 @@ of the p95s. The corpus is dropped afterwards unless --keep is given; a kept
 corpus of the same size and seed is reused by the next run.
 """
 
+import contextlib
 import gc
 import os
 import platform
@@ -25,6 +26,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 from django.test import RequestFactory
@@ -271,7 +273,7 @@ def run(command, *, articles=None, repeat=None, seed=1, keep=False, **options):
     rng = random.Random(seed)  # noqa: S311 - a reproducible workload, not secrets
     inputs = workload(rng, repeat)
     timings = {}
-    with override_settings(ALLOWED_HOSTS=["testserver", "localhost"]):
+    with override_settings(ALLOWED_HOSTS=["testserver", "localhost"]), _as_served():
         for name, operation in OPERATIONS.items():
             timing = Timing()
             if name == "top-20 drugs, facets live":
@@ -289,6 +291,22 @@ def run(command, *, articles=None, repeat=None, seed=1, keep=False, **options):
     if not keep:
         corpus.drop(write=write)
         facets.refresh_snapshots()
+
+
+@contextlib.contextmanager
+def _as_served():
+    """Time the queries as a web request runs them (newsbase.serving): on PostgreSQL with
+    DB_PARALLEL_WORKERS parallel workers per statement, for this session only."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET max_parallel_workers_per_gather = {int(settings.DATABASE_PARALLEL_WORKERS)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET max_parallel_workers_per_gather")
 
 
 def _print(command, timings, *, articles, seed, repeat):
