@@ -191,6 +191,9 @@ def _rank_texts(words, texts):
         tokens = normalize(text).split()
         hits = 0
         for phrase in phrases:
+            if len(phrase) == 1:  # a word: list.count, as before (this runs over 200 candidates' text)
+                hits += tokens.count(phrase[0])
+                continue
             size = len(phrase)
             hits += sum(1 for i in range(len(tokens) - size + 1) if tuple(tokens[i : i + size]) == phrase)
         return hits, len(tokens)

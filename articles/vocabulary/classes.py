@@ -115,9 +115,10 @@ def _add_short_forms(specs):
             if len(words) < 2 or alias.match_case or words[-1].casefold() not in SHORT_FORMS:
                 continue
             text = " ".join([*words[:-1], SHORT_FORMS[words[-1].casefold()]])
-            if normalize(text) in taken and normalize(text) not in spec.aliases:
+            normalized = normalize(text)
+            if normalized in taken and normalized not in spec.aliases:
                 continue
-            taken.add(normalize(text))
+            taken.add(normalized)
             kind = AliasKind.SYNONYM if alias.kind == AliasKind.NAME else alias.kind
             spec.add_alias(text, kind=kind, is_ambiguous=alias.is_ambiguous, origin=alias.origin)
 

@@ -176,7 +176,7 @@ def of_variants(normalized):
 def verb_variants(normalized):
     """The verb phrases news writes for a loss or a trouble with a function: 'weight loss' ->
     ['lose weight', 'losing weight']; 'sleep problems' -> ['trouble sleeping', 'difficulty
-    sleeping', …]; two-word names only (a function of ``GERUNDS``, or one already a gerund)."""
+    sleeping', …]; two-word names only, of a function in ``GERUNDS`` or a loss in ``LOSABLE``."""
     words = normalized.split(" ")
     if len(words) != 2:
         return []
