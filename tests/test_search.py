@@ -530,6 +530,25 @@ def test_a_class_query_includes_its_member_drugs_and_says_so(world):
     assert "one of the Kinase blockers" in olumiant.why and "Baricitinib" in olumiant.why
 
 
+def test_a_class_query_includes_stories_naming_a_narrower_class_and_says_so(world):
+    pills = DrugClass.objects.create(name="Kinase blockers", slug="kinase-blockers")
+    narrower = DrugClass.objects.create(name="Hair kinase blockers", slug="hair-kinase-blockers", parent=pills)
+    narrowest = DrugClass.objects.create(name="Scalp kinase blockers", slug="scalp-kinase-blockers", parent=narrower)
+    for drug_class in (pills, narrowest):
+        DrugClassAlias.objects.create(drug_class=drug_class, text=drug_class.name, kind=AliasKind.NAME)
+    about_class = story("Kinase blockers in review", "Kinase blockers are a growing family.", days_ago=4)
+    about_narrowest = story("Scalp treatments", "Scalp kinase blockers regrew hair in a trial.", days_ago=2)
+    for article, drug_class in ((about_class, pills), (about_narrowest, narrowest)):
+        ArticleDrugClass.objects.create(article=article, drug_class=drug_class, status="confirmed", mention_count=1)
+    services.sync_link_dates(article_ids=[about_class.pk, about_narrowest.pk])
+    result = search("kinase blockers", now=NOW)
+    assert slugs(result) == [about_class.slug, about_narrowest.slug]  # the class itself first
+    why = result.hits[1].why
+    assert "Mentions Scalp kinase blockers once in the text, a kind of Kinase blockers" in why
+    # The narrower class asked for does not bring in the broader one's stories.
+    assert slugs(search("scalp kinase blockers", now=NOW)) == [about_narrowest.slug]
+
+
 def test_words_only_query_ranks_by_the_rare_words_and_a_common_word_excludes_nothing(db):
     both = story("Mammogram worth it", "Is a mammogram worth it? The mammogram study says so.", days_ago=5)
     rare = story("Mammogram screening", "The mammogram finds tumours early.", days_ago=1)

@@ -60,15 +60,20 @@ def group_links(article, group):
         if link is not None:
             found.append((match, link, None))
             continue
-        below = links["drug"] if entity.kind == "drug_class" else links["condition"]
-        children = (
-            group.members.get(entity.id, []) if entity.kind == "drug_class" else group.narrower.get(entity.id, [])
-        )
-        for child_id, child_name, _slug in children:
-            child_link = below.get(child_id)
-            if child_link is not None:
-                found.append((match, child_link, child_name))
-                break
+        if entity.kind == "drug_class":  # a narrower class the story names, else a member drug
+            below = [
+                (links["drug_class"], group.subclasses.get(entity.id, [])),
+                (links["drug"], group.members.get(entity.id, [])),
+            ]
+        else:
+            below = [(links["condition"], group.narrower.get(entity.id, []))]
+        child = next(
+            ((child_link, name) for kind_links, children in below for pk, name, _slug in children
+             if (child_link := kind_links.get(pk)) is not None),
+            None,
+        )  # fmt: skip
+        if child is not None:
+            found.append((match, *child))
     return found
 
 
@@ -77,7 +82,9 @@ def reasons(article, groups, words):
     result = []
     for group in groups:
         for match, link, narrower in group_links(article, group)[:2]:
-            if narrower and match.entity.kind == "drug_class":
+            if narrower and match.entity.kind == "drug_class" and hasattr(link, "drug_class_id"):
+                text = _mention(narrower, link) + f", a kind of {match.entity.name}"
+            elif narrower and match.entity.kind == "drug_class":
                 text = _mention(narrower, link) + f", one of the {match.entity.name}"
             elif narrower:
                 text = _mention(narrower, link) + f", a narrower condition under {match.entity.name}"

@@ -70,6 +70,7 @@ class Group:
     # member drugs included, per matched drug class id.
     narrower: dict = field(default_factory=dict)
     members: dict = field(default_factory=dict)
+    subclasses: dict = field(default_factory=dict)  # the classes below, per matched class id
 
     def entities_matches(self, kind):
         return [m for m in self.matches if m.entity.kind == kind]

@@ -124,14 +124,15 @@ def narrower_conditions(condition_ids):
 
 
 def class_members(class_ids):
-    """{class id: [(drug id, name, slug), ...]}: the drugs of each class and of every class
-    below it (two queries; the class table is small)."""
-    class_ids = set(class_ids)
-    children = {}
-    for pk, parent_id in DrugClass.objects.exclude(parent=None).values_list("id", "parent_id"):
+    """({class id: [(drug id, name, slug), ...]}, {class id: [(class id, name, slug), ...]}): the
+    drugs of each class and of every class below it, and the classes below it, by name (two
+    queries; the class table is small)."""
+    children, classes = {}, {}
+    for pk, parent_id, name, slug in DrugClass.objects.values_list("id", "parent_id", "name", "slug"):
+        classes[pk] = (pk, name, slug)
         children.setdefault(parent_id, []).append(pk)
     below = {}
-    for pk in class_ids:
+    for pk in set(class_ids):
         seen, todo = {pk}, [pk]
         while todo:
             for child in children.get(todo.pop(), []):
@@ -139,17 +140,19 @@ def class_members(class_ids):
                     seen.add(child)
                     todo.append(child)
         below[pk] = seen
-    rows = (
-        DrugClassMember.objects.filter(drug_class_id__in=set().union(*below.values()))
+    subclasses = {pk: sorted((classes[c] for c in ids - {pk}), key=lambda row: row[1]) for pk, ids in below.items()}
+    narrower_ids = set().union(*below.values()) if below else set()
+    members = (
+        DrugClassMember.objects.filter(drug_class_id__in=narrower_ids)
         .order_by("drug__name")
         .values_list("drug_class_id", "drug_id", "drug__name", "drug__slug")
     )
-    result = {pk: [] for pk in class_ids}
-    for class_id, drug_id, name, slug in rows:
-        for owner in class_ids:
-            if class_id in below[owner] and all(drug_id != pk for pk, _, _ in result[owner]):
+    result = {pk: [] for pk in below}
+    for class_id, drug_id, name, slug in members:
+        for owner, ids in below.items():
+            if class_id in ids and all(drug_id != pk for pk, _, _ in result[owner]):
                 result[owner].append((drug_id, name, slug))
-    return result
+    return result, subclasses
 
 
 # --------------------------------------------------------------------------- SQL pieces

@@ -205,11 +205,12 @@ def build_plan(resolution, filters=None, *, now=None):
     conditions = {m.entity.id for g in resolution.groups for m in g.matches if m.entity.kind == CONDITION.name}
     narrower = retrieval.narrower_conditions(conditions) if conditions else {}
     classes = {m.entity.id for g in resolution.groups for m in g.matches if m.entity.kind == DRUG_CLASS.name}
-    members = retrieval.class_members(classes) if classes else {}
+    members, subclasses = retrieval.class_members(classes) if classes else ({}, {})
     plan = retrieval.Plan(now=now, probe=list(resolution.words))
     for group in resolution.groups:
         group.narrower = {m.entity.id: narrower.get(m.entity.id, []) for m in group.entities_matches("condition")}
         group.members = {m.entity.id: members.get(m.entity.id, []) for m in group.entities_matches(DRUG_CLASS.name)}
+        group.subclasses = {pk: subclasses.get(pk, []) for pk in group.members}
         branches = []
         for kind in KINDS:
             exact = {e.id for e in group.entities(kind.name)}
@@ -221,7 +222,8 @@ def build_plan(resolution, filters=None, *, now=None):
             branches.append(retrieval.Branch(kind.name, ids, exact))
         if group.members:
             exact = set(group.members)
-            branches.append(retrieval.Branch(DRUG_CLASS.name, sorted(exact), exact))
+            below = {pk for rows in group.subclasses.values() for pk, _, _ in rows}
+            branches.append(retrieval.Branch(DRUG_CLASS.name, sorted(exact | below), exact))
             drug_ids = sorted({pk for drugs in group.members.values() for pk, _, _ in drugs})
             if drug_ids:
                 branches.append(retrieval.Branch("drug", drug_ids, set()))
