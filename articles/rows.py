@@ -239,6 +239,7 @@ ENTITY_COLUMNS = {
     "drug": ("drugbank_id", "medlineplus_id", "drug_class", "NULL"),
     "condition": ("mesh_id", "NULL", "NULL", "NULL"),
     "institution": ("ror_id", "NULL", "kind", "country"),
+    "drug_class": ("NULL", "NULL", "NULL", "NULL"),
 }
 
 
@@ -249,7 +250,7 @@ def entities(ids_by_kind):
     count is their public articles, read from the link tables' covering index.
     """
     parts, params = [], []
-    for kind in KINDS:
+    for kind in LINKED_KINDS:
         ids = list(ids_by_kind.get(kind.name) or [])
         if not ids:
             continue
@@ -286,7 +287,7 @@ def aliases(ids_by_kind):
     text, any case), so that lists can put the names stories use first.
     """
     parts, params = [], []
-    for kind in KINDS:
+    for kind in LINKED_KINDS:
         ids = list(ids_by_kind.get(kind.name) or [])
         if not ids:
             continue

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from articles.models import Article
+from articles.models import AliasKind, Article, DrugClass, DrugClassAlias, DrugClassMember
 
 from .searchkit import build_world, story
 
@@ -33,6 +33,25 @@ def test_search_page_shows_card_results_snippet_why_and_facets(client, world):
     assert "you searched Jakafi, a brand name of Ruxolitinib" in html
     assert "<mark>Jakafi</mark>" in html
     assert '<h2 id="facets-h">' in html and 'Alopecia Areata</a> <span class="count">2</span>' in html
+
+
+def test_a_class_query_shows_the_class_card_with_its_members_and_narrower_classes(client, world):
+    pills = DrugClass.objects.create(name="Kinase blockers", slug="kinase-blockers")
+    scalp = DrugClass.objects.create(name="Scalp kinase blockers", slug="scalp-kinase-blockers", parent=pills)
+    DrugClassAlias.objects.create(drug_class=pills, text="kinase blocker drugs", kind=AliasKind.LAY)
+    DrugClassMember.objects.create(drug_class=pills, drug=world.rux)
+    DrugClassMember.objects.create(drug_class=scalp, drug=world.bari)
+    _, html = page(client, q="kinase blocker drugs")
+    card = re.search(r'<article class="card drug_class".*?</article>', html, re.S).group(0)
+    assert '<p class="kicker">Drug class</p>' in card and pills.get_absolute_url() in card
+    assert "the stories naming its narrower class (Scalp kinase blockers)" in card
+    assert f'its 2 member drugs: <a href="{world.bari.get_absolute_url()}">Baricitinib</a>' in card
+    data = client.get(reverse("api:search"), {"q": "kinase blocker drugs"}).json()
+    (matched,) = data["matched"]["drug_classes"]
+    assert matched["name"] == "Kinase blockers" and matched["type"] == "drug_class"
+    assert [m["slug"] for m in matched["members"]] == ["baricitinib", "ruxolitinib"]
+    assert matched["narrower_classes"] == [{"name": "Scalp kinase blockers", "slug": "scalp-kinase-blockers"}]
+    assert data["matched"]["drugs"] == []
 
 
 def test_facet_links_narrow_and_can_be_removed(client, world):

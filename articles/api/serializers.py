@@ -309,9 +309,22 @@ class MatchedEntitySerializer(serializers.Serializer):
         url = card.entity.get_absolute_url()
         return request.build_absolute_uri(url) if request else url
 
+    members = serializers.SerializerMethodField(help_text="A drug class's member drugs, whose articles are included.")
+    narrower_classes = serializers.SerializerMethodField(
+        help_text="The classes below a drug class, whose articles are included."
+    )
+
     @extend_schema_field(ConditionRefSerializer(many=True))
     def get_narrower(self, card):
         return [{"name": name, "slug": slug} for _, name, slug in card.narrower]
+
+    @extend_schema_field(DrugRefSerializer(many=True))
+    def get_members(self, card):
+        return [{"name": name, "slug": slug} for _, name, slug in card.members]
+
+    @extend_schema_field(DrugClassRefSerializer(many=True))
+    def get_narrower_classes(self, card):
+        return [{"name": name, "slug": slug} for _, name, slug in card.subclasses]
 
 
 class FacetValueSerializer(serializers.Serializer):
@@ -333,6 +346,7 @@ class MatchedSerializer(serializers.Serializer):
     drugs = MatchedEntitySerializer(many=True)
     conditions = MatchedEntitySerializer(many=True)
     institutions = MatchedEntitySerializer(many=True)
+    drug_classes = MatchedEntitySerializer(many=True)
 
 
 class SearchResponseSerializer(serializers.Serializer):

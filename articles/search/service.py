@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
-from ..kinds import CONDITION, DRUG_CLASS, KINDS
+from ..kinds import CONDITION, DRUG_CLASS, KINDS, LINKED_KINDS
 from ..models import AliasKind, Article
 from ..rows import aliases, entities, page_articles
 from ..rows import copies as find_copies
@@ -55,6 +55,8 @@ class Card:
     match: Match
     article_count: int
     narrower: list = field(default_factory=list)  # [(id, name, slug)] included in the results
+    members: list = field(default_factory=list)  # a class's member drugs [(id, name, slug)], included
+    subclasses: list = field(default_factory=list)  # the classes below a class [(id, name, slug)], included
     aliases: list = field(default_factory=list)  # [(text, normalized, kind, is_brand, is_ambiguous)]
 
     @property
@@ -72,7 +74,8 @@ class Card:
     @property
     def other_names(self):
         """Other names worth showing: lay terms first, then the names stories use most; no brands
-        (listed apart), no MeSH inverted forms ("alopecia, androgenic"), no misspellings (they
+        (listed apart), no name another entity shares or that is also an everyday word (ambiguous),
+        no MeSH inverted forms ("alopecia, androgenic"), no misspellings (they
         match, never show), one of each set of words (plurals and spelling-only differences such
         as "&"/"and" folded)."""
 
@@ -81,11 +84,11 @@ class Card:
 
         seen = {words(self.entity.name)}
         names = []
-        for text, _normalized, kind, is_brand, _ambiguous, _uses in sorted(
+        for text, _normalized, kind, is_brand, ambiguous, _uses in sorted(
             self.aliases, key=lambda a: (a[2] != AliasKind.LAY, -a[5], "&" in a[0], a[0].count("."), a[0].lower())
         ):
             key = words(text)
-            if is_brand or kind == AliasKind.MISSPELLING or "," in text or key in seen:
+            if is_brand or ambiguous or kind == AliasKind.MISSPELLING or "," in text or key in seen:
                 continue
             seen.add(key)
             names.append(text)
@@ -132,7 +135,7 @@ class SearchResult:
 
     @property
     def matched(self):
-        return {kind.plural: [card for card in self.cards if card.kind == kind.name] for kind in KINDS}
+        return {kind.plural: [card for card in self.cards if card.kind == kind.name] for kind in LINKED_KINDS}
 
     @property
     def facet_sections(self):
@@ -481,7 +484,11 @@ def _cards(groups):
     matches = [m for g in groups for m in g.matches]
     if not matches:
         return []
-    narrower = {id(m): g.narrower.get(m.entity.id, []) for g in groups for m in g.matches}
+    below = {
+        id(m): (g.narrower.get(m.entity.id, []), g.members.get(m.entity.id, []), g.subclasses.get(m.entity.id, []))
+        for g in groups
+        for m in g.matches
+    }
     ids = {}
     for match in matches:
         ids.setdefault(match.entity.kind, []).append(match.entity.id)
@@ -492,8 +499,18 @@ def _cards(groups):
         key = (match.entity.kind, match.entity.id)
         entity = found.get(key)
         if entity is not None:
+            narrower, members, subclasses = below[id(match)]
             cards.append(
-                Card(match.entity.kind, entity, match, entity.article_count, narrower[id(match)], names.get(key, []))
+                Card(
+                    match.entity.kind,
+                    entity,
+                    match,
+                    entity.article_count,
+                    narrower=narrower,
+                    aliases=names.get(key, []),
+                    members=members,
+                    subclasses=subclasses,
+                )
             )
     return cards
 
