@@ -271,6 +271,22 @@ def test_names_matched_in_the_text_alone_rank_by_the_text_not_only_by_date(world
     assert found.unlinked <= {article_id for article_id, _ in found.top}
 
 
+def test_a_name_with_more_links_than_the_cap_is_not_looked_up_in_the_text_alone(world, monkeypatch):
+    """One concept whose links are cut at LINK_CAP has more linked stories than a page shows
+    ranked above any text-only one: its text is not searched (at a million stories that cost
+    up to a second). Beside another concept it still is: a story may lack one link of two."""
+    text_only = story("Semaglutide study finds benefit", "Semaglutide helped patients with obesity.", days_ago=6)
+    for n in range(3):
+        story(f"A weekly shot {n}", "The weekly shot.", days_ago=10 + n, links=[(world.sema, {})])
+    assert text_only.slug in slugs(search("semaglutide", now=NOW, page_size=100))
+    monkeypatch.setattr(retrieval, "LINK_CAP", 2)
+    caches["search"].clear()  # a work cap is not part of a cached answer's key
+    capped = search("semaglutide", now=NOW, page_size=100)
+    assert text_only.slug not in slugs(capped) and capped.count_capped and len(capped.hits) == 2
+    both = search("semaglutide obesity", now=NOW, page_size=100)
+    assert text_only.slug in slugs(both)
+
+
 def test_ranking_text_rank_prefers_the_name_that_was_typed(world):
     # Each link records the name its story uses, as the linker does (both in the lead).
     brand_link, generic_link = [(world.rux, {"text": "Jakafi"})], [(world.rux, {})]

@@ -254,6 +254,17 @@ def _branch_capped(plan, branch):
     return sql, params + date_params
 
 
+def _links_abound(plan, concept):
+    """(sql, params) of a boolean: some branch of the concept has more public links than
+    LINK_CAP (its link rows are cut there); None for a concept without branches."""
+    parts, params = [], []
+    for branch in concept.branches:
+        sql, branch_params = _branch_capped(plan, branch)
+        parts.append(sql)
+        params.extend(branch_params)
+    return ("(" + " OR ".join(parts) + ")", params) if parts else None
+
+
 def capped_sql(plan, shared=None):
     """(sql, params) of a boolean: the plan's rows were cut at a work cap (see LINK_CAP, TEXT_CAP).
 
@@ -264,11 +275,10 @@ def capped_sql(plan, shared=None):
     if plan.concepts:
         parts, params = [], []
         for index, concept in enumerate(plan.concepts):
-            for branch in concept.branches:
-                if len(branch.ids) > 1:
-                    sql, branch_params = _branch_capped(plan, branch)
-                    parts.append(sql)
-                    params.extend(branch_params)
+            abound = _links_abound(plan, concept)
+            if abound:
+                parts.append(abound[0])
+                params.extend(abound[1])
             if index in shared:
                 parts.append(f"(SELECT COUNT(*) FROM {shared[index]}) > {TEXT_CAP}")
             elif concept.phrases:
@@ -365,15 +375,19 @@ def _rejected(branches):
     return sql, params
 
 
-def _phrase_rows(plan, index, phrases, *, limit, branches=(), entry=False):
+def _phrase_rows(plan, index, phrases, *, limit, branches=(), entry=False, unless=None):
     """(sql, params) of rows (article_id, g, s, p, l) of public articles whose title or body
     holds any of `phrases`: the `limit` most recently indexed (None: all). An article whose
     link to one of the `branches`' entities an editor rejected is not among them. With
-    `entry`, a sixth column e: the index row's id (the newer, the higher)."""
+    `entry`, a sixth column e: the index row's id (the newer, the higher). With `unless`
+    (sql, params of a condition on nothing but constants), no rows when it holds."""
     dates, date_params = _date_sql(plan, "a.published")
     rejected, rejected_params = _rejected(branches)
     dates += rejected
     date_params = [*date_params, *rejected_params]
+    if unless:
+        dates += f" AND NOT {unless[0]}"
+        date_params.extend(unless[1])
     cap = "" if limit is None else f" LIMIT {int(limit)}"
     select = f"SELECT a.id AS article_id, {int(index)} AS g, {ranking.TEXT_ONLY} AS s, a.published AS p, 0 AS l"
     if connection.vendor == "postgresql":
@@ -404,10 +418,15 @@ def shared_phrases(plan):
     ctes, params, names = [], [], {}
     if plan.uncapped:
         return ctes, params, names
+    # A query of one concept with more links than LINK_CAP (a popular drug at scale) has
+    # thousands of linked stories ranked above any text-only one: its names are not looked up
+    # in the text, where finding the newest matches means testing every story's body vector
+    # back to them (0.5-1.3 s for a name 1-3 % of a million stories hold).
+    unless = _links_abound(plan, plan.concepts[0]) if len(plan.concepts) == 1 else None
     for index, concept in enumerate(plan.concepts):
         if concept.phrases:
             sql, text_params = _phrase_rows(
-                plan, index, concept.phrases, limit=TEXT_CAP + 1, branches=concept.branches, entry=True
+                plan, index, concept.phrases, limit=TEXT_CAP + 1, branches=concept.branches, entry=True, unless=unless
             )
             names[index] = f"text_{index}"
             ctes.append(f"{names[index]} AS MATERIALIZED ({sql})")
