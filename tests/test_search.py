@@ -287,6 +287,24 @@ def test_a_name_with_more_links_than_the_cap_is_not_looked_up_in_the_text_alone(
     assert text_only.slug in slugs(both)
 
 
+def test_the_index_size_is_counted_and_read_from_the_planner_for_a_large_postgresql_index(world, monkeypatch):
+    def documents():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {fulltext.indexed_documents_sql()}")
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {fulltext.INDEX}")  # noqa: S608 - a constant table name
+        exact = cursor.fetchone()[0]
+    assert exact > 5 and documents() == exact
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {fulltext.INDEX}")  # the planner's row count: exact, for now
+            cursor.execute(f"DELETE FROM {fulltext.INDEX} WHERE id = (SELECT MIN(id) FROM {fulltext.INDEX})")  # noqa: S608
+        monkeypatch.setattr(fulltext, "ESTIMATE_FROM", 1)
+        assert documents() == exact  # the estimate, not a count (exact - 1)
+
+
 def test_ranking_text_rank_prefers_the_name_that_was_typed(world):
     # Each link records the name its story uses, as the linker does (both in the lead).
     brand_link, generic_link = [(world.rux, {"text": "Jakafi"})], [(world.rux, {})]

@@ -618,7 +618,7 @@ def counts(plan, top=None):
     parts.append(f"SELECT 'year', {year}, CAST(COUNT(*) AS text), 0 FROM counted GROUP BY {year}")
     probe_params = []
     if plan.probe:
-        documents = fulltext.INDEXED_DOCUMENTS_SQL
+        documents = fulltext.indexed_documents_sql()
         parts.append(f"SELECT 'documents', {documents}, NULL, 0")
         for index, word in enumerate(plan.probe):
             holding, holding_params = fulltext.documents_holding(word, documents)
